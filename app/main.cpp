@@ -1,0 +1,154 @@
+// aikmock: an offline mock of Microsoft's cloud AIK certificate service.
+#include <charconv>
+#include <iostream>
+
+#include "app/cli.hpp"
+#include "certs/lab_pki.hpp"
+#include "certs/openssl_types.hpp"
+#include "policy/error_catalog.hpp"
+#include "server/http_server.hpp"
+
+namespace {
+using aikmock::app::args;
+using aikmock::app::usage_error;
+
+constexpr const char* main_usage = R"(usage: aikmock COMMAND [OPTIONS]
+
+Commands:
+  serve       run the mock AIK service (SCEP over HTTPS and HTTP)
+  pki init    create a lab PKI: TPM vendor CAs, software EKs, the mock Microsoft AIK side, TLS
+  errors      print the error catalogue (--markdown: as docs/errors.md)
+
+`aikmock COMMAND --help` describes each.
+)";
+
+constexpr const char* serve_usage = R"(usage: aikmock serve [OPTIONS]
+
+  --lab DIR                 lab PKI made by `aikmock pki init` (default ./lab)
+  --https ADDR:PORT         HTTPS listener (default 127.0.0.1:8443; empty turns it off; [::1]:8443 for IPv6)
+  --http ADDR:PORT          plain HTTP listener (default 127.0.0.1:8080; empty turns it off)
+  --config FILE             JSON configuration (keys in README); options given here override it
+  --threads N               I/O threads (default: hardware concurrency)
+  --default-authority NAME  authority for hosts that name none: name, KeyId or NameId; "none" for 404
+  --access-log FILE         JSON access log ("-": standard output, the default)
+  --header-limit BYTES      larger request headers get 431 (default 16384)
+  --body-limit BYTES        larger request bodies get 413 (default 1048576)
+  --request-timeout MS      time to read one request (default 30000)
+  --idle-timeout MS         keep-alive wait for the next request (default 60000)
+  --max-connections N       further connections are closed at once (default 1024)
+  --shutdown-grace MS       on SIGTERM/SIGINT, time left for requests in flight (default 10000)
+)";
+
+constexpr const char* pki_usage = R"(usage: aikmock pki init --out DIR [--domain NAME]
+
+Creates a lab PKI under DIR and DIR/manifest.json listing every file:
+TPM vendor roots and EK-issuing CAs (IFX, STM, NTC, INTC) in the TrustedTPM
+layout, software EKs with EK certificates and TPM2B_PUBLIC for templates
+L-1, L-2, H-1, H-2, H-3, H-6 and H-7, the mock Microsoft AIK root with one
+issuing CA and two SCEP RA certificates per authority, and a TLS server
+certificate for *.DOMAIN, localhost and 127.0.0.1. Private keys are 0600.
+
+  --out DIR       where to create it (must not hold a lab already)
+  --domain NAME   the service domain (default microsoftaik.azure.net)
+)";
+
+constexpr const char* errors_usage = R"(usage: aikmock errors [--markdown]
+
+Prints the error catalogue: key, HTTP status and body of every error answer.
+)";
+
+bool wants_help(int argc, char** argv, int first) {
+  for (int i = first; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") return true;
+  return false;
+}
+
+template <class T>
+T number(const args& a, const std::string& name, T fallback) {
+  auto v = a.value(name);
+  if (!v) return fallback;
+  T out{};
+  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc{} || end != v->data() + v->size()) throw usage_error("--" + name + " needs a number");
+  return out;
+}
+
+int run_serve(int argc, char** argv) {
+  if (wants_help(argc, argv, 2)) return std::cout << serve_usage, 0;
+  args a(argc, argv, 2,
+         {"lab", "https", "http", "config", "threads", "default-authority", "access-log", "header-limit",
+          "body-limit", "request-timeout", "idle-timeout", "max-connections", "shutdown-grace"},
+         {});
+  if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
+  aikmock::server::config cfg;
+  if (auto f = a.value("config")) aikmock::server::load_config_file(*f, cfg);
+  if (auto v = a.value("lab")) cfg.lab = *v;
+  if (auto v = a.value("https")) cfg.https = *v;
+  if (auto v = a.value("http")) cfg.http = *v;
+  if (auto v = a.value("default-authority")) cfg.default_authority = *v;
+  if (auto v = a.value("access-log")) cfg.access_log = *v;
+  auto& l = cfg.limits;
+  cfg.threads = number(a, "threads", cfg.threads);
+  l.header_bytes = number(a, "header-limit", l.header_bytes);
+  l.body_bytes = number(a, "body-limit", l.body_bytes);
+  l.max_connections = number(a, "max-connections", l.max_connections);
+  using ms = std::chrono::milliseconds;
+  l.request_timeout = ms(number(a, "request-timeout", l.request_timeout.count()));
+  l.idle_timeout = ms(number(a, "idle-timeout", l.idle_timeout.count()));
+  l.shutdown_grace = ms(number(a, "shutdown-grace", l.shutdown_grace.count()));
+  if (l.header_bytes == 0 || l.body_bytes == 0 || l.max_connections == 0 || l.request_timeout.count() <= 0 ||
+      l.idle_timeout.count() <= 0 || l.shutdown_grace.count() <= 0)
+    throw usage_error("limits must be positive");
+  return aikmock::server::serve(cfg);
+}
+
+int run_pki(int argc, char** argv) {
+  if (argc < 3 || std::string_view(argv[2]) != "init" || wants_help(argc, argv, 2)) {
+    std::cout << pki_usage;
+    return wants_help(argc, argv, 2) ? 0 : 2;
+  }
+  args a(argc, argv, 3, {"out", "domain"}, {});
+  auto out = a.value("out");
+  if (!out) throw usage_error("pki init needs --out DIR");
+  aikmock::certs::lab_options options;
+  options.out = *out;
+  if (auto d = a.value("domain")) options.domain = *d;
+  options.progress = [](const std::string& line) { std::cerr << line << '\n'; };
+  aikmock::certs::create_lab_pki(options);
+  return 0;
+}
+
+int run_errors(int argc, char** argv) {
+  if (wants_help(argc, argv, 2)) return std::cout << errors_usage, 0;
+  args a(argc, argv, 2, {}, {"markdown"});
+  if (a.flag("markdown")) {
+    std::cout << aikmock::policy::error_table_markdown();
+    return 0;
+  }
+  for (const auto& e : aikmock::policy::error_catalog())
+    std::cout << e.key << '\t' << e.status << '\t' << aikmock::policy::error_body(e) << '\n';
+  return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
+    std::cout << main_usage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string_view command = argv[1];
+  try {
+    aikmock::certs::load_openssl_providers();
+    if (command == "serve") return run_serve(argc, argv);
+    if (command == "pki") return run_pki(argc, argv);
+    if (command == "errors") return run_errors(argc, argv);
+    std::cerr << "aikmock: unknown command " << command << "\n\n" << main_usage;
+    return 2;
+  } catch (const usage_error& e) {
+    std::cerr << "aikmock " << command << ": " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "aikmock " << command << ": " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,25 @@
+#pragma once
+// `aikmock pki init`: everything a lab needs, made from scratch: TPM vendor
+// hierarchies with software EKs and their certificates, the mock Microsoft AIK
+// side (root, one issuing CA and two RA certificates per authority), and a TLS
+// server certificate for *.microsoftaik.azure.net.
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "certs/lab_manifest.hpp"
+
+namespace aikmock::certs {
+
+struct lab_options {
+  std::filesystem::path out;
+  std::string domain = "microsoftaik.azure.net";
+  // Progress lines ("made IFX root CA"); may be empty.
+  std::function<void(const std::string&)> progress;
+};
+
+// Creates the lab under options.out (which must not already hold a manifest)
+// and returns its manifest. Throws on any failure.
+lab_manifest create_lab_pki(const lab_options& options);
+
+}  // namespace aikmock::certs

@@ -1,0 +1,30 @@
+#pragma once
+// Object identifiers of the TCG and Microsoft profiles this project speaks.
+namespace aikmock::certs::oids {
+
+// TCG (EK Credential Profile; research: anchors-and-specs.md B.4)
+inline constexpr const char* tpm_manufacturer = "2.23.133.2.1";
+inline constexpr const char* tpm_model = "2.23.133.2.2";
+inline constexpr const char* tpm_version = "2.23.133.2.3";
+inline constexpr const char* tpm_specification = "2.23.133.2.16";
+inline constexpr const char* kp_ek_certificate = "2.23.133.8.1";
+inline constexpr const char* kp_aik_certificate = "2.23.133.8.3";
+
+// Microsoft (wincrypt.h; research: aik-protocol.md §3)
+inline constexpr const char* kp_privacy_ca = "1.3.6.1.4.1.311.21.36";
+inline constexpr const char* enroll_ekverifycert = "1.3.6.1.4.1.311.21.31";
+inline constexpr const char* enroll_ek_info = "1.3.6.1.4.1.311.21.23";
+inline constexpr const char* enroll_attestation_statement = "1.3.6.1.4.1.311.21.24";
+inline constexpr const char* enroll_ksp_name = "1.3.6.1.4.1.311.21.25";
+inline constexpr const char* enroll_aik_info = "1.3.6.1.4.1.311.21.39";
+inline constexpr const char* enroll_ek_ca_keyid = "1.3.6.1.4.1.311.21.43";
+
+// SCEP (RFC 8894; VeriSign arc)
+inline constexpr const char* scep_message_type = "2.16.840.1.113733.1.9.2";
+inline constexpr const char* scep_pki_status = "2.16.840.1.113733.1.9.3";
+inline constexpr const char* scep_fail_info = "2.16.840.1.113733.1.9.4";
+inline constexpr const char* scep_sender_nonce = "2.16.840.1.113733.1.9.5";
+inline constexpr const char* scep_recipient_nonce = "2.16.840.1.113733.1.9.6";
+inline constexpr const char* scep_transaction_id = "2.16.840.1.113733.1.9.7";
+
+}  // namespace aikmock::certs::oids

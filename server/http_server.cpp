@@ -1,0 +1,136 @@
+#include "server/http_server.hpp"
+
+#include <fstream>
+#include <iostream>
+
+#include "certs/lab_manifest.hpp"
+#include "server/listener.hpp"
+
+namespace aikmock::server {
+
+namespace {
+
+std::shared_ptr<const certs::authority> pick_default_authority(const certs::authority_directory& dir,
+                                                               const std::string& wanted) {
+  if (wanted == "none") return nullptr;
+  if (wanted.empty()) return dir.all().empty() ? nullptr : dir.all().front();
+  auto a = dir.find(wanted);
+  if (!a) throw std::runtime_error("default authority \"" + wanted + "\" is not one of the lab's authorities");
+  return a;
+}
+
+ssl::context make_tls_context(const certs::lab_manifest& lab) {
+  ssl::context ctx(ssl::context::tls_server);
+  // Windows' client speaks TLS 1.2 and 1.3; nothing older is offered.
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  ctx.use_certificate_chain_file(lab.path_of(lab.tls_server.certificate).string());
+  ctx.use_private_key_file(lab.path_of(lab.tls_server.private_key).string(), ssl::context::pem);
+  return ctx;
+}
+
+tcp::endpoint resolve_endpoint(net::io_context& ioc, const std::string& text) {
+  auto address = parse_listen_address(text);
+  if (!address) throw std::runtime_error("listen address \"" + text + "\" is not ADDR:PORT");
+  tcp::resolver resolver(ioc);
+  auto results = resolver.resolve(address->host, std::to_string(address->port),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service);
+  if (results.empty()) throw std::runtime_error("cannot resolve listen address " + text);
+  return results.begin()->endpoint();
+}
+
+std::string endpoint_json(const char* scheme, const tcp::endpoint& e) {
+  return std::string(R"({"scheme":")") + scheme + R"(","address":")" + e.address().to_string() +
+         R"(","port":)" + std::to_string(e.port()) + "}";
+}
+
+unsigned thread_count(const config& cfg) {
+  return cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+http_server::http_server(const config& cfg, std::ostream& log_out)
+    : cfg_(cfg), log_(log_out), ioc_(static_cast<int>(thread_count(cfg))), drain_timer_(ioc_) {
+  auto lab = certs::load_lab_manifest(cfg.lab);
+  auto authorities = std::make_shared<const certs::authority_directory>(certs::authority_directory::from_lab(lab));
+  auto default_authority = pick_default_authority(*authorities, cfg.default_authority);
+  state_ = std::make_shared<server_state>(router(authorities, default_authority), log_, cfg.limits);
+
+  if (!cfg.https.empty()) {
+    tls_.emplace(make_tls_context(lab));
+    listeners_.push_back(std::make_shared<listener>(ioc_, resolve_endpoint(ioc_, cfg.https), &*tls_, state_));
+    https_ = listeners_.back()->local_endpoint();
+  }
+  if (!cfg.http.empty()) {
+    listeners_.push_back(std::make_shared<listener>(ioc_, resolve_endpoint(ioc_, cfg.http), nullptr, state_));
+    http_ = listeners_.back()->local_endpoint();
+  }
+  if (listeners_.empty()) throw std::runtime_error("both listeners are off (--https and --http are empty)");
+}
+
+http_server::~http_server() = default;
+
+void http_server::run() {
+  if (https_) log_.event("listening", endpoint_json("https", *https_));
+  if (http_) log_.event("listening", endpoint_json("http", *http_));
+  for (auto& l : listeners_) l->run();
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < thread_count(cfg_); ++i) pool.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : pool) t.join();
+  log_.event("stopped");
+}
+
+void http_server::stop(const char* reason) {
+  if (stop_started_.exchange(true)) return;
+  net::post(ioc_, [this, reason] {
+    log_.event("stopping", std::string(R"({"reason":")") + reason + "\"}");
+    state_->stopping = true;
+    for (auto& l : listeners_) l->stop();
+    state_->registry.stop_all();
+    deadline_ = std::chrono::steady_clock::now() + cfg_.limits.shutdown_grace;
+    wait_for_drain();
+  });
+}
+
+// run() returns by itself once no connection is left; past the grace period
+// the connections still open are abandoned.
+void http_server::wait_for_drain() {
+  if (state_->registry.size() == 0) return;
+  if (std::chrono::steady_clock::now() >= deadline_) {
+    log_.event("stop-forced", R"({"connections":)" + std::to_string(state_->registry.size()) + "}");
+    ioc_.stop();
+    return;
+  }
+  drain_timer_.expires_after(std::chrono::milliseconds(20));
+  drain_timer_.async_wait([this](beast::error_code ec) {
+    if (!ec) wait_for_drain();
+  });
+}
+
+int serve(const config& cfg) {
+  std::ofstream log_file;
+  if (cfg.access_log != "-") {
+    log_file.open(cfg.access_log, std::ios::app);
+    if (!log_file) throw std::runtime_error("cannot open access log " + cfg.access_log);
+  }
+  http_server server(cfg, cfg.access_log == "-" ? std::cout : log_file);
+
+  // Signals are waited for on a thread of their own so the server's
+  // io_context can run out of work and return once it has drained.
+  net::io_context signal_ioc;
+  net::signal_set signals(signal_ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](beast::error_code ec, int signal) {
+    if (!ec) server.stop(signal == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  std::thread signal_thread([&] { signal_ioc.run(); });
+
+  server.run();
+  signal_ioc.stop();
+  signal_thread.join();
+  return 0;
+}
+
+}  // namespace aikmock::server

@@ -1,0 +1,58 @@
+#pragma once
+// The running service: listeners on a thread pool, and a graceful stop (stop
+// accepting, answer what is in flight, close idle connections). `serve` wraps
+// it for the command line with SIGTERM/SIGINT.
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <thread>
+#include <vector>
+
+#include "server/access_log.hpp"
+#include "server/beast.hpp"
+#include "server/config.hpp"
+#include "server/server_state.hpp"
+
+namespace aikmock::server {
+
+class listener;
+
+class http_server {
+ public:
+  // Loads the lab and binds the listeners (port 0 picks a free port). Throws
+  // std::exception on a configuration or bind failure.
+  http_server(const config& cfg, std::ostream& log_out);
+  ~http_server();
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  // Where the listeners are bound; nullopt when that listener is off.
+  std::optional<tcp::endpoint> https_endpoint() const { return https_; }
+  std::optional<tcp::endpoint> http_endpoint() const { return http_; }
+
+  // Serves on the configured threads until stop() has drained everything.
+  void run();
+  // Any thread, any number of times.
+  void stop(const char* reason = "stop");
+
+  access_log& log() { return log_; }
+
+ private:
+  void wait_for_drain();
+
+  config cfg_;
+  access_log log_;
+  net::io_context ioc_;
+  std::optional<ssl::context> tls_;
+  std::shared_ptr<server_state> state_;
+  std::vector<std::shared_ptr<listener>> listeners_;
+  std::optional<tcp::endpoint> https_, http_;
+  net::steady_timer drain_timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::atomic<bool> stop_started_{false};
+};
+
+// `aikmock serve`: runs until SIGTERM or SIGINT, then stops gracefully. Returns the exit status.
+int serve(const config& cfg);
+
+}  // namespace aikmock::server

@@ -1,0 +1,216 @@
+#pragma once
+// One HTTP/1.1 connection, plain or TLS (CRTP, after Beast's server-flex):
+// wait for a request under the idle timeout, read it under the request
+// timeout and the size limits, answer it through the router, keep alive or close.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "server/beast.hpp"
+#include "server/server_state.hpp"
+
+namespace aikmock::server {
+
+template <class Derived>
+class http_session : public stoppable {
+ public:
+  http_session(std::shared_ptr<server_state> state, std::string remote, std::string scheme)
+      : state_(std::move(state)), remote_(std::move(remote)), scheme_(std::move(scheme)) {}
+
+  ~http_session() override { state_->registry.remove(this); }
+
+  // Any thread: an idle connection closes now, a busy one after its answer.
+  void stop() override {
+    net::dispatch(derived().stream().get_executor(),
+                  [self = derived().shared_from_this()] { self->on_stop(); });
+  }
+
+ protected:
+  Derived& derived() { return static_cast<Derived&>(*this); }
+  auto& lowest_layer() { return beast::get_lowest_layer(derived().stream()); }
+
+  void do_read() {
+    if (stop_requested_ || state_->stopping) return derived().do_close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(state_->limits.header_bytes));
+    parser_->body_limit(state_->limits.body_bytes);
+    if (buffer_.size() > 0) return do_read_request();
+    idle_ = true;
+    lowest_layer().expires_after(state_->limits.idle_timeout);
+    derived().stream().async_read_some(
+        buffer_.prepare(4096), beast::bind_front_handler(&http_session::on_first_bytes, derived().shared_from_this()));
+  }
+
+  beast::flat_buffer buffer_;
+  std::shared_ptr<server_state> state_;
+
+ private:
+  void on_stop() {
+    stop_requested_ = true;
+    if (idle_) lowest_layer().cancel();
+  }
+
+  void on_first_bytes(beast::error_code ec, std::size_t n) {
+    idle_ = false;
+    if (ec) return derived().do_close();  // idle timeout, peer closed, or stopping
+    buffer_.commit(n);
+    do_read_request();
+  }
+
+  void do_read_request() {
+    started_ = std::chrono::steady_clock::now();
+    started_wall_ = std::chrono::system_clock::now();
+    lowest_layer().expires_after(state_->limits.request_timeout);
+    http::async_read(derived().stream(), buffer_, *parser_,
+                     beast::bind_front_handler(&http_session::on_read, derived().shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) return derived().do_close();
+    if (ec == beast::error::timeout) {
+      log_unanswered("request-timeout", "the client did not send a whole request in time");
+      return derived().do_close();
+    }
+    if (ec == http::error::header_limit) return send(make_error_response(policy::error_id::headers_too_large, nullptr, ec.message()), nullptr);
+    if (ec == http::error::body_limit) return send(make_error_response(policy::error_id::body_too_large, nullptr, ec.message()), nullptr);
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category())
+      return send(make_error_response(policy::error_id::bad_request, nullptr, ec.message()), nullptr);
+    if (ec) return derived().do_close();
+
+    request_.emplace(parser_->release());
+    send(state_->routes.handle(*request_, scheme_), &*request_);
+  }
+
+  void send(routed_response routed, const request_t* request) {
+    entry_ = {};
+    entry_.time = started_wall_;
+    entry_.request_id = routed.request_id;
+    entry_.remote = remote_;
+    entry_.scheme = scheme_;
+    entry_.authority = routed.authority;
+    entry_.status = routed.response.result_int();
+    entry_.error = routed.error;
+    entry_.detail = routed.detail;
+    if (request) {
+      entry_.host = std::string((*request)[http::field::host]);
+      entry_.method = std::string(request->method_string());
+      entry_.target = std::string(request->target());
+      if (auto it = request->find("x-ms-client-request-id"); it != request->end())
+        entry_.client_request_id = std::string(it->value().substr(0, 256));
+    }
+    keep_alive_ = routed.response.keep_alive() && !stop_requested_ && !state_->stopping;
+    response_.emplace(std::move(routed.response));
+    response_->keep_alive(keep_alive_);
+    lowest_layer().expires_after(state_->limits.request_timeout);
+    http::async_write(derived().stream(), *response_,
+                      beast::bind_front_handler(&http_session::on_write, derived().shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t n) {
+    entry_.bytes = n;
+    entry_.duration =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+    if (ec) entry_.detail += (entry_.detail.empty() ? "" : "; ") + std::string("write failed: ") + ec.message();
+    state_->log.request(entry_);
+    response_.reset();
+    request_.reset();
+    if (ec || !keep_alive_) return derived().do_close();
+    do_read();
+  }
+
+  void log_unanswered(const char* error, const char* detail) {
+    access_entry e;
+    e.time = started_wall_;
+    e.remote = remote_;
+    e.scheme = scheme_;
+    e.error = error;
+    e.detail = detail;
+    e.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+    state_->log.request(e);
+  }
+
+  std::string remote_;
+  std::string scheme_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<request_t> request_;
+  std::optional<response_t> response_;
+  access_entry entry_;
+  bool idle_ = false;
+  bool stop_requested_ = false;
+  bool keep_alive_ = false;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::system_clock::time_point started_wall_;
+};
+
+class plain_session : public http_session<plain_session>, public std::enable_shared_from_this<plain_session> {
+ public:
+  plain_session(tcp::socket&& socket, std::shared_ptr<server_state> state, std::string remote)
+      : http_session(std::move(state), std::move(remote), "http"), stream_(std::move(socket)) {}
+
+  beast::tcp_stream& stream() { return stream_; }
+  void start() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); }); }
+
+  // Half-close, then drain what the client still sends for a moment, so an
+  // early answer (413, 431) is not lost to a reset.
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    do_drain();
+  }
+
+ private:
+  void do_drain() {
+    stream_.async_read_some(net::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {
+        beast::error_code ignored;
+        self->stream_.socket().close(ignored);
+        return;
+      }
+      self->do_drain();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  char drain_[4096];
+};
+
+class tls_session : public http_session<tls_session>, public std::enable_shared_from_this<tls_session> {
+ public:
+  tls_session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<server_state> state, std::string remote)
+      : http_session(std::move(state), std::move(remote), "https"), stream_(std::move(socket), tls) {}
+
+  beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      beast::get_lowest_layer(self->stream_).expires_after(self->state_->limits.request_timeout);
+      self->stream_.async_handshake(ssl::stream_base::server,
+                                    beast::bind_front_handler(&tls_session::on_handshake, self));
+    });
+  }
+
+  void do_close() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+      // Peers often close without close_notify (stream_truncated): nothing to do either way.
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().close(ignored);
+    });
+  }
+
+ private:
+  void on_handshake(beast::error_code ec) {
+    if (ec) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(stream_).socket().close(ignored);
+      return;
+    }
+    do_read();
+  }
+
+  beast::ssl_stream<beast::tcp_stream> stream_;
+};
+
+}  // namespace aikmock::server

@@ -1,0 +1,116 @@
+#include "server/router.hpp"
+
+#include <openssl/rand.h>
+
+#include <ctime>
+
+#include "common/strings.hpp"
+#include "protocol/scep/scep_endpoint.hpp"
+#include "server/host_route.hpp"
+#include "server/request_target.hpp"
+
+namespace aikmock::server {
+
+namespace {
+using policy::error_id;
+
+constexpr std::string_view scep_path = "/templates/Aik/scep";
+constexpr std::size_t max_client_request_id = 256;
+
+std::string http_date() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+// Echoed only when it is short printable ASCII: it goes back into a header.
+std::string client_request_id(const request_t* request) {
+  if (!request) return {};
+  auto it = request->find("x-ms-client-request-id");
+  if (it == request->end()) return {};
+  std::string_view v = it->value();
+  if (v.size() > max_client_request_id) return {};
+  for (char c : v)
+    if (c < 0x20 || c > 0x7e) return {};
+  return std::string(v);
+}
+}  // namespace
+
+std::string new_request_id() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("RAND_bytes failed");
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  char out[37];
+  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return out;
+}
+
+routed_response make_response(const protocol::response& answer, const request_t* request, unsigned version,
+                              bool keep_alive) {
+  routed_response r;
+  r.request_id = new_request_id();
+  r.error = answer.error_key;
+  r.detail = answer.detail;
+  r.response.version(version);
+  r.response.result(static_cast<http::status>(answer.status));
+  r.response.set(http::field::content_type, answer.content_type);
+  r.response.set(http::field::date, http_date());
+  r.response.set("x-ms-request-id", r.request_id);
+  if (auto id = client_request_id(request); !id.empty()) r.response.set("x-ms-client-request-id", id);
+  r.response.body() = answer.body;
+  r.response.keep_alive(keep_alive);
+  r.response.prepare_payload();
+  return r;
+}
+
+routed_response make_error_response(error_id id, const request_t* request, std::string detail) {
+  return make_response(protocol::error_response(id, {}, std::move(detail)), request, request ? request->version() : 11,
+                       false);
+}
+
+router::router(std::shared_ptr<const certs::authority_directory> authorities,
+               std::shared_ptr<const certs::authority> default_authority)
+    : authorities_(std::move(authorities)), default_authority_(std::move(default_authority)) {}
+
+routed_response router::handle(const request_t& req, const std::string& scheme) const {
+  auto respond = [&](const protocol::response& answer, const std::string& authority) {
+    auto r = make_response(answer, &req, req.version(), req.keep_alive());
+    r.authority = authority;
+    return r;
+  };
+
+  const std::string host(req[http::field::host]);
+  std::shared_ptr<const certs::authority> authority = default_authority_;
+  std::string note;
+  if (auto label = parse_authority_label(host)) {
+    authority = label->name_id ? authorities_->by_name_id(label->id) : authorities_->by_key_id(label->id);
+    if (authority && !iequals(authority->vendor, label->vendor))
+      note = "host vendor prefix " + label->vendor + " differs from the authority's vendor " + authority->vendor;
+  }
+  if (!authority) {
+    std::string name(host_without_port(host));
+    return respond(protocol::error_response(error_id::unknown_authority, {{"host", name}}, "no such authority"), {});
+  }
+
+  auto target = parse_request_target(req.target());
+  if (!target) return respond(protocol::error_response(error_id::bad_request, {}, "malformed request target"), authority->name);
+
+  if (!iequals(target->path, scep_path) && !iequals(target->path, std::string(scep_path) + "/")) {
+    std::string uri = scheme + "://" + std::string(host_without_port(host)) + target->path;
+    return respond(protocol::error_response(error_id::route_not_found, {{"uri", uri}}), authority->name);
+  }
+
+  const std::string operation = target->param("operation").value_or("");
+  const std::string message = target->param("message").value_or("");
+  protocol::scep::scep_request scep{req.method_string(), operation, message, as_bytes(req.body())};
+  auto answer = protocol::scep::handle_scep(*authority, scep);
+  if (!note.empty()) answer.detail = answer.detail.empty() ? note : note + "; " + answer.detail;
+  return respond(answer, authority->name);
+}
+
+}  // namespace aikmock::server

@@ -1,0 +1,49 @@
+#pragma once
+// handle_request: an HTTP request in, an HTTP response out, no I/O. Picks the
+// authority from the Host, the endpoint from the path, and builds the headers
+// every answer carries (x-ms-request-id, echoed x-ms-client-request-id, Date).
+#include <memory>
+#include <string>
+
+#include "certs/authority.hpp"
+#include "policy/error_catalog.hpp"
+#include "protocol/response.hpp"
+#include "server/beast.hpp"
+
+namespace aikmock::server {
+
+using request_t = http::request<http::string_body>;
+using response_t = http::response<http::string_body>;
+
+struct routed_response {
+  response_t response;
+  std::string request_id;
+  std::string authority;  // the authority's name, empty when none was found
+  std::string error;      // catalogue key of an error answer
+  std::string detail;
+};
+
+class router {
+ public:
+  // default_authority may be null: plain hosts then get the unknown-authority 404.
+  router(std::shared_ptr<const certs::authority_directory> authorities,
+         std::shared_ptr<const certs::authority> default_authority);
+
+  routed_response handle(const request_t& request, const std::string& scheme) const;
+
+ private:
+  std::shared_ptr<const certs::authority_directory> authorities_;
+  std::shared_ptr<const certs::authority> default_authority_;
+};
+
+// A response built from a protocol answer, with the headers every answer carries.
+// `request` may be null (an answer to a request that could not be read).
+routed_response make_response(const protocol::response& answer, const request_t* request, unsigned version,
+                              bool keep_alive);
+// An error answer before any request could be read whole (413, 431, 400).
+routed_response make_error_response(policy::error_id id, const request_t* request, std::string detail = {});
+
+// A random version 4 UUID, the shape of Azure request ids.
+std::string new_request_id();
+
+}  // namespace aikmock::server

@@ -1,0 +1,23 @@
+#pragma once
+// What every session shares: the router, the log, the limits, the live
+// connections and whether the server is stopping.
+#include <atomic>
+
+#include "server/access_log.hpp"
+#include "server/config.hpp"
+#include "server/connection_registry.hpp"
+#include "server/router.hpp"
+
+namespace aikmock::server {
+
+struct server_state {
+  server_state(class router r, access_log& l, struct limits lim) : routes(std::move(r)), log(l), limits(lim) {}
+
+  class router routes;
+  access_log& log;
+  struct limits limits;
+  connection_registry registry;
+  std::atomic<bool> stopping{false};
+};
+
+}  // namespace aikmock::server

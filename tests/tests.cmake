@@ -1,0 +1,16 @@
+# Unit tests of pure code.
+aikmock_add_test(common_tests SOURCES common_tests.cpp LABELS unit)
+aikmock_add_test(certs_unit_tests SOURCES der_tests.cpp LIBS aikmock_certs LABELS unit)
+aikmock_add_test(policy_tests SOURCES error_catalog_tests.cpp LIBS aikmock_policy LABELS unit)
+aikmock_add_test(server_unit_tests SOURCES host_route_tests.cpp request_target_tests.cpp config_tests.cpp
+  LIBS aikmock_server LABELS unit)
+
+# The lab PKI and the SCEP endpoint, in-process.
+aikmock_add_test(lab_pki_tests SOURCES lab_pki_tests.cpp LIBS aikmock_certs aikmock_tpm LAB LABELS pki)
+aikmock_add_test(scep_endpoint_tests SOURCES scep_endpoint_tests.cpp LIBS aikmock_protocol LAB LABELS scep)
+
+# micromdm's scepclient, an independent SCEP peer, against `aikmock serve`.
+add_test(NAME scepclient_e2e COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/scepclient_test.sh
+  $<TARGET_FILE:aikmock> ${CMAKE_BINARY_DIR}/test-lab)
+set_tests_properties(scepclient_e2e PROPERTIES FIXTURES_REQUIRED lab LABELS e2e)
+
