@@ -38,9 +38,23 @@ evp_pkey_ptr share(EVP_PKEY* key) {
 #include <openssl/provider.h>
 
 namespace aikmock::certs {
+namespace {
+using provider_ptr = std::unique_ptr<OSSL_PROVIDER, openssl_deleter<OSSL_PROVIDER_unload>>;
+}
+
 void load_openssl_providers() {
-  // Loading any provider explicitly stops OpenSSL from loading the default one implicitly.
-  check(OSSL_PROVIDER_load(nullptr, "default") != nullptr, "loading OpenSSL's default provider");
-  if (!OSSL_PROVIDER_load(nullptr, "legacy")) openssl_errors();  // optional: only DES clients need it
+  // Held until exit and unloaded then, before OpenSSL's own clean-up (which was
+  // registered first, when loading initialised the library).
+  static const provider_ptr default_provider = [] {
+    // Loading any provider explicitly stops OpenSSL from loading the default one implicitly.
+    provider_ptr p(OSSL_PROVIDER_load(nullptr, "default"));
+    check(p != nullptr, "loading OpenSSL's default provider");
+    return p;
+  }();
+  static const provider_ptr legacy_provider = [] {
+    provider_ptr p(OSSL_PROVIDER_load(nullptr, "legacy"));
+    if (!p) openssl_errors();  // optional: only DES clients need it
+    return p;
+  }();
 }
 }  // namespace aikmock::certs

@@ -45,6 +45,9 @@ constexpr std::array catalog{
                 "the ASP.NET Web API answer to an unhandled error; injected as a fault"},
     error_entry{error_id::service_unavailable, "service-unavailable", 503, "The service is unavailable.", assumed,
                 "injected as a fault (outage scenarios)"},
+    error_entry{error_id::exchange_unavailable, "exchange-unavailable", 501,
+                "aikmock: this build does not yet evaluate TPM attestation (EK-bound challenge); see docs/protocol.md",
+                assumed, "not the real service: this mock's answer to an attested request until the exchange lands"},
 };
 
 }  // namespace
@@ -103,6 +106,7 @@ std::string_view http_status_hresult_name(unsigned status) {
     case 405: return "HTTP_E_STATUS_BAD_METHOD";
     case 413: return "HTTP_E_STATUS_REQUEST_TOO_LARGE";
     case 500: return "HTTP_E_STATUS_SERVER_ERROR";
+    case 501: return "HTTP_E_STATUS_NOT_SUPPORTED";
     case 503: return "HTTP_E_STATUS_SERVICE_UNAVAIL";
     default: return {};  // winerror.h names no constant for this status
   }

@@ -25,6 +25,7 @@ enum class error_id {
   headers_too_large,
   internal_error,
   service_unavailable,
+  exchange_unavailable,
 };
 
 // How sure we are that the real service answers exactly so (research tags).

@@ -53,9 +53,9 @@ unsigned thread_count(const config& cfg) {
 http_server::http_server(const config& cfg, std::ostream& log_out)
     : cfg_(cfg), log_(log_out), ioc_(static_cast<int>(thread_count(cfg))), drain_timer_(ioc_) {
   auto lab = certs::load_lab_manifest(cfg.lab);
-  auto authorities = std::make_shared<const certs::authority_directory>(certs::authority_directory::from_lab(lab));
-  auto default_authority = pick_default_authority(*authorities, cfg.default_authority);
-  state_ = std::make_shared<server_state>(router(authorities, default_authority), log_, cfg.limits);
+  authorities_ = std::make_shared<const certs::authority_directory>(certs::authority_directory::from_lab(lab));
+  auto default_authority = pick_default_authority(*authorities_, cfg.default_authority);
+  state_ = std::make_shared<server_state>(router(authorities_, default_authority), log_, cfg.limits);
 
   if (!cfg.https.empty()) {
     tls_.emplace(make_tls_context(lab));
@@ -110,6 +110,25 @@ void http_server::wait_for_drain() {
   });
 }
 
+namespace {
+// For the person who just typed `make run`: where to point a client.
+void print_urls_to_try(const http_server& server, const config& cfg, std::ostream& out) {
+  const std::string path = "/templates/Aik/scep?operation=GetCACaps";
+  out << "aikmock: serving " << server.authorities().all().size() << " authorities from " << cfg.lab.string() << "\n";
+  if (auto e = server.http_endpoint())
+    out << "  curl 'http://" << e->address().to_string() << ":" << e->port() << path << "'\n";
+  if (auto e = server.https_endpoint(); e && !server.authorities().all().empty()) {
+    const auto& a = *server.authorities().all().front();
+    const std::string host = a.name + ".microsoftaik.azure.net";
+    out << "  curl --cacert " << (cfg.lab / "tls/root.pem").string() << " --resolve " << host << ":" << e->port()
+        << ":" << e->address().to_string() << " 'https://" << host << ":" << e->port() << path << "'\n";
+  }
+  out << "  authorities:";
+  for (const auto& a : server.authorities().all()) out << " " << a->name;
+  out << "\n  stop with Ctrl-C (SIGINT) or SIGTERM\n" << std::flush;
+}
+}  // namespace
+
 int serve(const config& cfg) {
   std::ofstream log_file;
   if (cfg.access_log != "-") {
@@ -117,6 +136,7 @@ int serve(const config& cfg) {
     if (!log_file) throw std::runtime_error("cannot open access log " + cfg.access_log);
   }
   http_server server(cfg, cfg.access_log == "-" ? std::cout : log_file);
+  print_urls_to_try(server, cfg, std::cerr);
 
   // Signals are waited for on a thread of their own so the server's
   // io_context can run out of work and return once it has drained.

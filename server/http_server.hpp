@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "certs/authority.hpp"
 #include "server/access_log.hpp"
 #include "server/beast.hpp"
 #include "server/config.hpp"
@@ -36,6 +37,7 @@ class http_server {
   void stop(const char* reason = "stop");
 
   access_log& log() { return log_; }
+  const certs::authority_directory& authorities() const { return *authorities_; }
 
  private:
   void wait_for_drain();
@@ -44,6 +46,7 @@ class http_server {
   access_log log_;
   net::io_context ioc_;
   std::optional<ssl::context> tls_;
+  std::shared_ptr<const certs::authority_directory> authorities_;
   std::shared_ptr<server_state> state_;
   std::vector<std::shared_ptr<listener>> listeners_;
   std::optional<tcp::endpoint> https_, http_;

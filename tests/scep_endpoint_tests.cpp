@@ -128,6 +128,13 @@ TEST_CASE("a request without TPM attestation gets the real service's 400") {
   }
 }
 
+TEST_CASE("an attested request is not blamed on the EK while the exchange is not built") {
+  auto csr = client().csr("1.3.6.1.4.1.311.21.23", bytes{1, 2, 3});
+  auto r = post(ifx(), client().message(csr, ifx().ra_encryption.get()));
+  CHECK(r.status == 501);
+  CHECK(r.error_key == "exchange-unavailable");
+}
+
 TEST_CASE("what is not a valid SCEP request gets 400 Failed to parse SCEP request.") {
   auto good = client().message(client().csr(), ifx().ra_encryption.get());
   auto expect_parse_failure = [](const response& r) {

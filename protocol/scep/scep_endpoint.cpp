@@ -24,9 +24,9 @@ response get_ca_cert(const certs::authority& a) {
 response answer_identity_request(const wcce::identity_request& request) {
   if (!request.ek_info)
     return error_response(error_id::no_ek_certificate, {}, "the PKCS#10 carries no szOID_ENROLL_EK_INFO attribute");
-  // The EK-bound challenge is built by the enrollment exchange; until it
-  // exists, an attested request is answered as one whose EK could not be used.
-  return error_response(error_id::no_ek_certificate, {}, "EK attestation is not evaluated by this build");
+  // The EK-bound challenge belongs to the enrollment exchange. Until it is
+  // built, say so plainly rather than blame the client's EK.
+  return error_response(error_id::exchange_unavailable, {}, "request carries szOID_ENROLL_EK_INFO");
 }
 
 response pki_operation(const certs::authority& a, const scep_request& r) {
