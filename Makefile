@@ -3,14 +3,15 @@ LAB       ?= lab
 AIKMOCK   := build/dev/aikmock
 SERVE_ARGS ?=
 
-.PHONY: run test deps build build-asan test-dev test-asan fuzz lab docs clean
+.PHONY: run test deps build build-asan build-fuzz test-dev test-asan test-fuzz fuzz-run lab docs clean
 
 run: build lab
 	exec $(AIKMOCK) serve --lab $(LAB) $(SERVE_ARGS)
 
-test: build build-asan
+test: build build-asan build-fuzz
 	ctest --preset dev
 	ctest --preset asan
+	ctest --preset fuzz
 
 deps:
 	@scripts/install-deps.sh
@@ -29,9 +30,20 @@ test-dev: build
 test-asan: build-asan
 	ctest --preset asan
 
-fuzz: deps
+build-fuzz: deps
 	@[ -f build/fuzz/build.ninja ] || cmake --preset fuzz
 	cmake --build --preset fuzz
+
+test-fuzz: build-fuzz
+	ctest --preset fuzz
+
+# A longer campaign on one target: make fuzz-run FUZZER=fuzz_tpm_public SECONDS=600
+FUZZER  ?= fuzz_scep_pki_message
+SECONDS ?= 300
+fuzz-run: build-fuzz
+	mkdir -p build/fuzz/campaign-$(FUZZER)
+	AIKMOCK_FUZZ_SEED_DIR=build/fuzz/campaign-$(FUZZER) build/fuzz/fuzz/$(FUZZER) \
+	  -max_total_time=$(SECONDS) -max_len=8192 build/fuzz/campaign-$(FUZZER)
 
 lab: build
 	@[ -f $(LAB)/manifest.json ] || $(AIKMOCK) pki init --out $(LAB)
