@@ -44,6 +44,8 @@ class http_session : public stoppable {
 
   beast::flat_buffer buffer_;
   std::shared_ptr<server_state> state_;
+  // Waiting for the peer to begin (a request, or a TLS handshake): stop() may end it at once.
+  bool idle_ = false;
 
  private:
   void on_stop() {
@@ -72,8 +74,11 @@ class http_session : public stoppable {
       log_unanswered("request-timeout", "the client did not send a whole request in time");
       return derived().do_close();
     }
-    if (ec == http::error::header_limit) return send(make_error_response(policy::error_id::headers_too_large, nullptr, ec.message()), nullptr);
-    if (ec == http::error::body_limit) return send(make_error_response(policy::error_id::body_too_large, nullptr, ec.message()), nullptr);
+    if (ec == http::error::header_limit)
+      return send(make_error_response(policy::error_id::headers_too_large, nullptr, ec.message()), nullptr);
+    // Past the body limit the header was read whole: answer as to that request.
+    if (ec == http::error::body_limit)
+      return send(make_error_response(policy::error_id::body_too_large, &parser_->get(), ec.message()), &parser_->get());
     if (ec && ec.category() == http::make_error_code(http::error::bad_target).category())
       return send(make_error_response(policy::error_id::bad_request, nullptr, ec.message()), nullptr);
     if (ec) return derived().do_close();
@@ -136,7 +141,6 @@ class http_session : public stoppable {
   std::optional<request_t> request_;
   std::optional<response_t> response_;
   access_entry entry_;
-  bool idle_ = false;
   bool stop_requested_ = false;
   bool keep_alive_ = false;
   std::chrono::steady_clock::time_point started_;
@@ -185,6 +189,8 @@ class tls_session : public http_session<tls_session>, public std::enable_shared_
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      // Until the client's hello arrives the connection is idle: a stop ends it.
+      self->idle_ = true;
       beast::get_lowest_layer(self->stream_).expires_after(self->state_->limits.request_timeout);
       self->stream_.async_handshake(ssl::stream_base::server,
                                     beast::bind_front_handler(&tls_session::on_handshake, self));
@@ -202,6 +208,7 @@ class tls_session : public http_session<tls_session>, public std::enable_shared_
 
  private:
   void on_handshake(beast::error_code ec) {
+    idle_ = false;
     if (ec) {
       beast::error_code ignored;
       beast::get_lowest_layer(stream_).socket().close(ignored);

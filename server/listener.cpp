@@ -6,7 +6,8 @@ namespace aikmock::server {
 
 listener::listener(net::io_context& ioc, tcp::endpoint endpoint, ssl::context* tls,
                    std::shared_ptr<server_state> state)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), tls_(tls), state_(std::move(state)) {
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), tls_(tls), state_(std::move(state)),
+      backoff_(acceptor_.get_executor()) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   if (endpoint.address().is_v6()) acceptor_.set_option(net::ip::v6_only(true));
@@ -21,6 +22,7 @@ void listener::stop() {
   net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
     beast::error_code ignored;
     self->acceptor_.close(ignored);
+    self->backoff_.cancel();
   });
 }
 
@@ -30,7 +32,16 @@ void listener::do_accept() {
 
 void listener::on_accept(beast::error_code ec, tcp::socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-  if (!ec) {
+  if (ec) {
+    // Out of descriptors or memory: retrying at once would spin; wait a little.
+    state_->log.event("accept-failed", R"({"error":")" + ec.message() + "\"}");
+    backoff_.expires_after(std::chrono::milliseconds(100));
+    backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (!wait_ec && self->acceptor_.is_open()) self->do_accept();
+    });
+    return;
+  }
+  {
     beast::error_code peer_ec;
     auto peer = socket.remote_endpoint(peer_ec);
     std::string remote = peer_ec ? "?" : peer.address().to_string() + ":" + std::to_string(peer.port());
@@ -41,7 +52,6 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     if (tls_) admit(std::make_shared<tls_session>(std::move(socket), *tls_, state_, remote));
     else admit(std::make_shared<plain_session>(std::move(socket), state_, remote));
   }
-  // Transient accept failures (EMFILE and the like) must not end the listener.
   do_accept();
 }
 

@@ -26,6 +26,7 @@ class listener : public std::enable_shared_from_this<listener> {
   ssl::context* tls_;
   std::shared_ptr<server_state> state_;
   tcp::endpoint local_;
+  net::steady_timer backoff_;
 };
 
 }  // namespace aikmock::server

@@ -14,3 +14,6 @@ add_test(NAME scepclient_e2e COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/scepclient_
   $<TARGET_FILE:aikmock> ${CMAKE_BINARY_DIR}/test-lab)
 set_tests_properties(scepclient_e2e PROPERTIES FIXTURES_REQUIRED lab LABELS e2e)
 
+# The server over real sockets on the loopback (HTTPS, HTTP, limits, graceful stop).
+aikmock_add_test(server_socket_tests SOURCES server_socket_tests.cpp test_http_client.cpp
+  LIBS aikmock_server nlohmann_json::nlohmann_json LAB LABELS server)
