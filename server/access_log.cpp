@@ -32,6 +32,7 @@ void access_log::request(const access_entry& e) {
   if (!e.client_request_id.empty()) j["clientRequestId"] = e.client_request_id;
   if (!e.error.empty()) j["error"] = e.error;
   if (!e.detail.empty()) j["detail"] = e.detail;
+  if (!e.policy_rule.empty()) j["policy"] = {{"rule", e.policy_rule}, {"trace", e.policy_trace}};
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::lock_guard lock(mutex_);
   out_ << line << '\n' << std::flush;

@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace aikmock::server {
 
@@ -23,6 +24,8 @@ struct access_entry {
   std::chrono::microseconds duration{0};
   std::string error;   // catalogue key of an error answer
   std::string detail;  // why (never secrets)
+  std::string policy_rule;  // the policy rule that decided
+  std::vector<std::string> policy_trace;
 };
 
 class access_log {

@@ -62,6 +62,7 @@ void load_config_file(const std::filesystem::path& path, config& c) {
     else if (key == "threads") c.threads = get<unsigned>(value, w);
     else if (key == "defaultAuthority") c.default_authority = get<std::string>(value, w);
     else if (key == "accessLog") c.access_log = get<std::string>(value, w);
+    else if (key == "policy") c.policy = get<std::string>(value, w);
     else if (key == "limits") load_limits(value, c.limits, w);
     else throw std::runtime_error(w + " is not a known key");
   }

@@ -27,6 +27,7 @@ struct config {
   // KeyId or NameId; empty: the lab's first authority; "none": answer 404.
   std::string default_authority;
   std::string access_log = "-";  // "-": standard output
+  std::string policy = "microsoft-2025";  // a built-in policy's name, or a policy file
   struct limits limits;
 };
 

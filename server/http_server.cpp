@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "certs/lab_manifest.hpp"
+#include "policy/policy_file.hpp"
 #include "server/listener.hpp"
 
 namespace aikmock::server {
@@ -55,7 +56,9 @@ http_server::http_server(const config& cfg, std::ostream& log_out)
   auto lab = certs::load_lab_manifest(cfg.lab);
   authorities_ = std::make_shared<const certs::authority_directory>(certs::authority_directory::from_lab(lab));
   auto default_authority = pick_default_authority(*authorities_, cfg.default_authority);
-  state_ = std::make_shared<server_state>(router(authorities_, default_authority), log_, cfg.limits);
+  auto scep = std::make_shared<const protocol::scep::scep_service>(
+      std::make_shared<const policy::policy>(policy::resolve_policy(cfg.policy)), protocol::scep::thread_random());
+  state_ = std::make_shared<server_state>(router(authorities_, default_authority, scep), log_, cfg.limits);
 
   if (!cfg.https.empty()) {
     tls_.emplace(make_tls_context(lab));
@@ -114,7 +117,8 @@ namespace {
 // For the person who just typed `make run`: where to point a client.
 void print_urls_to_try(const http_server& server, const config& cfg, std::ostream& out) {
   const std::string path = "/templates/Aik/scep?operation=GetCACaps";
-  out << "aikmock: serving " << server.authorities().all().size() << " authorities from " << cfg.lab.string() << "\n";
+  out << "aikmock: serving " << server.authorities().all().size() << " authorities from " << cfg.lab.string()
+      << " under policy " << cfg.policy << "\n";
   if (auto e = server.http_endpoint())
     out << "  curl 'http://" << e->address().to_string() << ":" << e->port() << path << "'\n";
   if (auto e = server.https_endpoint(); e && !server.authorities().all().empty()) {

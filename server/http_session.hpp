@@ -51,6 +51,7 @@ class http_session : public stoppable {
   void on_stop() {
     stop_requested_ = true;
     if (idle_) lowest_layer().cancel();
+    if (delay_timer_) delay_timer_->cancel();  // a stalled answer goes out now
   }
 
   void on_first_bytes(beast::error_code ec, std::size_t n) {
@@ -104,18 +105,48 @@ class http_session : public stoppable {
       if (auto it = request->find("x-ms-client-request-id"); it != request->end())
         entry_.client_request_id = std::string(it->value().substr(0, 256));
     }
+    entry_.policy_rule = routed.policy_rule;
+    entry_.policy_trace = std::move(routed.policy_trace);
+    if (routed.drop) {
+      entry_.status = 0;
+      entry_.error = "dropped";
+      entry_.detail = "the policy closed the connection without answering";
+      entry_.duration = elapsed();
+      state_->log.request(entry_);
+      return hang_up();
+    }
     keep_alive_ = routed.response.keep_alive() && !stop_requested_ && !state_->stopping;
     response_.emplace(std::move(routed.response));
     response_->keep_alive(keep_alive_);
+    if (routed.delay.count() > 0 && !stop_requested_) {
+      if (!delay_timer_) delay_timer_.emplace(derived().stream().get_executor());
+      delay_timer_->expires_after(routed.delay);
+      delay_timer_->async_wait([self = derived().shared_from_this()](beast::error_code) { self->do_write(); });
+      return;
+    }
+    do_write();
+  }
+
+  void do_write() {
     lowest_layer().expires_after(state_->limits.request_timeout);
     http::async_write(derived().stream(), *response_,
                       beast::bind_front_handler(&http_session::on_write, derived().shared_from_this()));
   }
 
+  // As a failing front end does: no answer, no TLS close_notify.
+  void hang_up() {
+    beast::error_code ignored;
+    lowest_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest_layer().socket().close(ignored);
+  }
+
+  std::chrono::microseconds elapsed() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+  }
+
   void on_write(beast::error_code ec, std::size_t n) {
     entry_.bytes = n;
-    entry_.duration =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+    entry_.duration = elapsed();
     if (ec) entry_.detail += (entry_.detail.empty() ? "" : "; ") + std::string("write failed: ") + ec.message();
     state_->log.request(entry_);
     response_.reset();
@@ -131,7 +162,7 @@ class http_session : public stoppable {
     e.scheme = scheme_;
     e.error = error;
     e.detail = detail;
-    e.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+    e.duration = elapsed();
     state_->log.request(e);
   }
 
@@ -140,6 +171,7 @@ class http_session : public stoppable {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<request_t> request_;
   std::optional<response_t> response_;
+  std::optional<net::steady_timer> delay_timer_;
   access_entry entry_;
   bool stop_requested_ = false;
   bool keep_alive_ = false;

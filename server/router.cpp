@@ -56,12 +56,17 @@ routed_response make_response(const protocol::response& answer, const request_t*
   r.request_id = new_request_id();
   r.error = answer.error_key;
   r.detail = answer.detail;
+  r.delay = answer.delay;
+  r.drop = answer.drop;
+  r.policy_rule = answer.policy_rule;
+  r.policy_trace = answer.policy_trace;
   r.response.version(version);
   r.response.result(static_cast<http::status>(answer.status));
   r.response.set(http::field::content_type, answer.content_type);
   r.response.set(http::field::date, http_date());
   r.response.set("x-ms-request-id", r.request_id);
   if (auto id = client_request_id(request); !id.empty()) r.response.set("x-ms-client-request-id", id);
+  for (const auto& [name, value] : answer.headers) r.response.set(name, value);
   r.response.body() = answer.body;
   r.response.keep_alive(keep_alive);
   r.response.prepare_payload();
@@ -74,8 +79,9 @@ routed_response make_error_response(error_id id, const request_t* request, std::
 }
 
 router::router(std::shared_ptr<const certs::authority_directory> authorities,
-               std::shared_ptr<const certs::authority> default_authority)
-    : authorities_(std::move(authorities)), default_authority_(std::move(default_authority)) {}
+               std::shared_ptr<const certs::authority> default_authority,
+               std::shared_ptr<const protocol::scep::scep_service> scep)
+    : authorities_(std::move(authorities)), default_authority_(std::move(default_authority)), scep_(std::move(scep)) {}
 
 routed_response router::handle(const request_t& req, const std::string& scheme) const {
   auto respond = [&](const protocol::response& answer, const std::string& authority) {
@@ -107,8 +113,9 @@ routed_response router::handle(const request_t& req, const std::string& scheme) 
 
   const std::string operation = target->param("operation").value_or("");
   const std::string message = target->param("message").value_or("");
-  protocol::scep::scep_request scep{req.method_string(), operation, message, as_bytes(req.body())};
-  auto answer = protocol::scep::handle_scep(*authority, scep);
+  const std::string host_name(host_without_port(host));
+  protocol::scep::scep_request scep{req.method_string(), operation, message, as_bytes(req.body()), host_name};
+  auto answer = scep_->handle(*authority, scep);
   if (!note.empty()) answer.detail = answer.detail.empty() ? note : note + "; " + answer.detail;
   return respond(answer, authority->name);
 }

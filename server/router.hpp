@@ -8,6 +8,7 @@
 #include "certs/authority.hpp"
 #include "policy/error_catalog.hpp"
 #include "protocol/response.hpp"
+#include "protocol/scep/scep_endpoint.hpp"
 #include "server/beast.hpp"
 
 namespace aikmock::server {
@@ -21,19 +22,25 @@ struct routed_response {
   std::string authority;  // the authority's name, empty when none was found
   std::string error;      // catalogue key of an error answer
   std::string detail;
+  std::chrono::milliseconds delay{0};  // answer only after this long
+  bool drop = false;                   // hang up without answering
+  std::string policy_rule;
+  std::vector<std::string> policy_trace;
 };
 
 class router {
  public:
   // default_authority may be null: plain hosts then get the unknown-authority 404.
   router(std::shared_ptr<const certs::authority_directory> authorities,
-         std::shared_ptr<const certs::authority> default_authority);
+         std::shared_ptr<const certs::authority> default_authority,
+         std::shared_ptr<const protocol::scep::scep_service> scep);
 
   routed_response handle(const request_t& request, const std::string& scheme) const;
 
  private:
   std::shared_ptr<const certs::authority_directory> authorities_;
   std::shared_ptr<const certs::authority> default_authority_;
+  std::shared_ptr<const protocol::scep::scep_service> scep_;
 };
 
 // A response built from a protocol answer, with the headers every answer carries.

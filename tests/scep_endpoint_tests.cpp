@@ -11,6 +11,7 @@
 #include "common/encoding.hpp"
 #include "protocol/scep/degenerate_pkcs7.hpp"
 #include "protocol/scep/pki_request_builder.hpp"
+#include "policy/policy_file.hpp"
 #include "protocol/scep/scep_endpoint.hpp"
 
 using namespace aikmock;
@@ -29,6 +30,14 @@ const authority_directory& authorities() {
 }
 
 const authority& ifx() { return *authorities().all().front(); }
+
+// The endpoint under the default policy, whose rules never fire for these requests.
+response handle_scep(const authority& a, const scep_request& r) {
+  static const scep_service service(
+      std::make_shared<const policy::policy>(policy::resolve_policy(std::string(policy::default_policy_name))),
+      thread_random());
+  return service.handle(a, r);
+}
 
 struct requester {
   evp_pkey_ptr key = generate_rsa_key(2048);
@@ -69,7 +78,7 @@ const requester& client() {
 }
 
 response post(const authority& a, byte_view body) {
-  return handle_scep(a, {"POST", "PKIOperation", "", body});
+  return handle_scep(a, {"POST", "PKIOperation", "", body, "h"});
 }
 
 const std::string no_ek_body =
@@ -79,17 +88,17 @@ const std::string parse_failed_body = R"({"Message":"Failed to parse SCEP reques
 }  // namespace
 
 TEST_CASE("GetCACaps") {
-  auto r = handle_scep(ifx(), {"GET", "GetCACaps", "", {}});
+  auto r = handle_scep(ifx(), {"GET", "GetCACaps", "", {}, "h"});
   CHECK(r.status == 200);
   CHECK(r.content_type == "text/plain");
   CHECK(r.body == "POSTPKIOperation\nSHA-256\nSHA-512\nAES\nSCEPStandard\n");
-  CHECK(handle_scep(ifx(), {"get", "getcacaps", "", {}}).status == 200);
-  CHECK(handle_scep(ifx(), {"POST", "GetCACaps", "", {}}).status == 405);
+  CHECK(handle_scep(ifx(), {"get", "getcacaps", "", {}, "h"}).status == 200);
+  CHECK(handle_scep(ifx(), {"POST", "GetCACaps", "", {}, "h"}).status == 405);
 }
 
 TEST_CASE("GetCACert: the authority's issuing CA and both RA certificates") {
   for (const auto& a : authorities().all()) {
-    auto r = handle_scep(*a, {"GET", "GetCACert", "", {}});
+    auto r = handle_scep(*a, {"GET", "GetCACert", "", {}, "h"});
     CHECK(r.status == 200);
     CHECK(r.content_type == "application/x-x509-ca-ra-cert");
     auto certs = certificates_of_pkcs7(as_bytes(r.body));
@@ -109,7 +118,7 @@ TEST_CASE("a request without TPM attestation gets the real service's 400") {
   CHECK(r.error_key == "no-ek-certificate");
 
   SUBCASE("the same through GET with a base64 message") {
-    auto g = handle_scep(ifx(), {"GET", "PKIOperation", to_base64(msg), {}});
+    auto g = handle_scep(ifx(), {"GET", "PKIOperation", to_base64(msg), {}, "h"});
     CHECK(g.status == 400);
     CHECK(g.body == no_ek_body);
   }
@@ -147,7 +156,7 @@ TEST_CASE("what is not a valid SCEP request gets 400 Failed to parse SCEP reques
   SUBCASE("garbage and empty bodies") {
     expect_parse_failure(post(ifx(), as_bytes(std::string_view("hello"))));
     expect_parse_failure(post(ifx(), {}));
-    expect_parse_failure(handle_scep(ifx(), {"GET", "PKIOperation", "!!notbase64", {}}));
+    expect_parse_failure(handle_scep(ifx(), {"GET", "PKIOperation", "!!notbase64", {}, "h"}));
   }
   SUBCASE("every truncation of a valid message") {
     for (std::size_t n = 0; n < good.size(); n += 7) expect_parse_failure(post(ifx(), byte_view(good).first(n)));
@@ -177,10 +186,49 @@ TEST_CASE("what is not a valid SCEP request gets 400 Failed to parse SCEP reques
 }
 
 TEST_CASE("operations and methods the endpoint does not serve") {
-  auto r = handle_scep(ifx(), {"GET", "GetNextCACert", "", {}});
+  auto r = handle_scep(ifx(), {"GET", "GetNextCACert", "", {}, "h"});
   CHECK(r.status == 400);
   CHECK(r.body == R"({"Message":"The SCEP operation \"GetNextCACert\" is not supported."})");
-  auto d = handle_scep(ifx(), {"DELETE", "GetCACaps", "", {}});
+  auto d = handle_scep(ifx(), {"DELETE", "GetCACaps", "", {}, "h"});
   CHECK(d.status == 405);
   CHECK(d.body == R"({"Message":"The requested resource does not support http method 'DELETE'."})");
+}
+
+TEST_CASE("the policy's faults: throttling, outages, stalls, hang-ups, a missing authority") {
+  auto service_with = [](const char* rules) {
+    std::string text = std::string(R"({"name":"faults","rules":)") + rules + "}";
+    return scep_service(std::make_shared<const policy::policy>(policy::parse_policy(text, "test")), [] { return 0.5; });
+  };
+  const scep_request caps{"GET", "GetCACaps", "", {}, "ifx.example"};
+
+  auto throttled = service_with(R"([{"name":"busy","then":{"throttle":{"retryAfterSeconds":42}}}])").handle(ifx(), caps);
+  CHECK(throttled.status == 429);
+  CHECK(throttled.body == R"({"Message":"Too Many Requests"})");
+  REQUIRE(throttled.headers.size() == 1);
+  CHECK(throttled.headers[0] == std::pair<std::string, std::string>{"Retry-After", "42"});
+  CHECK(throttled.policy_rule == "busy");
+
+  auto outage = service_with(R"([{"name":"down","when":{"probability":0.6},"then":{"fault":503}}])").handle(ifx(), caps);
+  CHECK(outage.status == 503);
+  auto lucky = service_with(R"([{"name":"down","when":{"probability":0.4},"then":{"fault":503}}])").handle(ifx(), caps);
+  CHECK(lucky.status == 200);
+
+  auto stalled = service_with(R"([{"name":"stall","then":{"delayMs":90000}}])").handle(ifx(), caps);
+  CHECK(stalled.status == 200);
+  CHECK(stalled.delay == std::chrono::milliseconds(90000));
+
+  auto dropped = service_with(R"([{"name":"drop","when":{"operation":"GetCACert"},"then":{"close":true}}])");
+  CHECK(dropped.handle(ifx(), {"GET", "GetCACert", "", {}, "h"}).drop);
+  CHECK_FALSE(dropped.handle(ifx(), caps).drop);
+
+  auto gone = service_with(R"([{"name":"gone","when":{"vendor":"IFX"},"then":{"reject":"unknown-authority"}}])")
+                  .handle(ifx(), caps);
+  CHECK(gone.status == 404);
+  CHECK(gone.body == R"({"Message":"The authority \"ifx.example\" does not exist"})");
+
+  // A fault at PKIOperation comes before any parsing, as at a front end.
+  auto pki_down = service_with(R"([{"name":"down","when":{"operation":"PKIOperation"},"then":{"fault":500}}])")
+                      .handle(ifx(), {"POST", "PKIOperation", "", as_bytes(std::string_view("junk")), "h"});
+  CHECK(pki_down.status == 500);
+  CHECK(pki_down.body == R"({"Message":"An error has occurred."})");
 }

@@ -6,7 +6,11 @@
 #include <doctest/doctest.h>
 #include <openssl/x509.h>
 
+#include <unistd.h>
+
 #include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -823,4 +827,67 @@ TEST_CASE("access log: one JSON line per answered request") {
   }
   for (const auto& j : lines)
     if (j.value("requestId", "") == expected[0].request_id) CHECK(j.value("clientRequestId", "") == "log-client-id");
+}
+
+// ---------------------------------------------------------------- policy faults on the wire
+
+namespace {
+std::string write_policy_file(const std::string& rules) {
+  auto path = std::filesystem::temp_directory_path() / ("aikmock-policy-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(path) << R"({"name":"wire-faults","rules":)" << rules << "}";
+  return path.string();
+}
+}  // namespace
+
+TEST_CASE("policy faults reach the wire: Retry-After, a stalled answer, a hang-up, a stall cut short by stop") {
+  auto cfg = test_config();
+  cfg.policy = write_policy_file(R"([
+    {"name":"slow-caps","when":{"operation":"GetCACaps"},"then":{"delayMs":400}},
+    {"name":"hang-up","when":{"operation":"GetCACert"},"then":{"close":true}},
+    {"name":"busy","when":{"operation":"PKIOperation"},"then":{"throttle":{"retryAfterSeconds":7}}}
+  ])");
+  running_server s(cfg);
+  const std::string host = key_id_host(first_authority());
+
+  auto c = connect_http(s.http());
+  http_response r;
+  auto started = std::chrono::steady_clock::now();
+  REQUIRE_FALSE(c->round_trip(make_request(http::verb::get, std::string(scep_path) + "?operation=GetCACaps", host), r));
+  CHECK(r.result_int() == 200);
+  CHECK(std::chrono::steady_clock::now() - started >= 400ms);  // the stall happened (a lower bound only)
+
+  REQUIRE_FALSE(c->round_trip(make_request(http::verb::post, std::string(scep_path) + "?operation=PKIOperation", host, "x"), r));
+  check_error(r, 429, R"({"Message":"Too Many Requests"})");
+  CHECK(r["Retry-After"] == "7");
+
+  REQUIRE_FALSE(c->write(make_request(http::verb::get, std::string(scep_path) + "?operation=GetCACert", host)));
+  auto ec = c->read(r);
+  CHECK_MESSAGE(is_closed_by_peer(ec), "expected a hang-up, got " << ec.message());
+
+  // A stalled answer is sent at once when the server stops.
+  cfg.policy = write_policy_file(R"([{"name":"stall","then":{"delayMs":60000}}])");
+  {
+    running_server stalled(cfg);
+    auto d = connect_http(stalled.http());
+    REQUIRE_FALSE(d->write(make_request(http::verb::get, std::string(scep_path) + "?operation=GetCACaps", host)));
+    std::this_thread::sleep_for(200ms);
+    stalled.request_stop();
+    http_response late;
+    REQUIRE_FALSE(d->read(late));
+    CHECK(late.result_int() == 200);
+    d->close();
+    CHECK(stalled.stop());
+    CHECK_FALSE(stalled.has_event("stop-forced"));
+  }
+
+  c->close();
+  CHECK(s.stop());
+  bool dropped_logged = false, policy_logged = false;
+  for (const auto& line : s.request_lines()) {
+    if (line.value("error", "") == "dropped") dropped_logged = true;
+    if (line.contains("policy") && line["policy"].value("rule", "") == "busy") policy_logged = true;
+  }
+  CHECK(dropped_logged);
+  CHECK(policy_logged);
+  std::filesystem::remove(cfg.policy);
 }

@@ -1,7 +1,7 @@
 # Unit tests of pure code.
 aikmock_add_test(common_tests SOURCES common_tests.cpp LABELS unit)
 aikmock_add_test(certs_unit_tests SOURCES der_tests.cpp LIBS aikmock_certs LABELS unit)
-aikmock_add_test(policy_tests SOURCES error_catalog_tests.cpp LIBS aikmock_policy LABELS unit)
+aikmock_add_test(policy_tests SOURCES error_catalog_tests.cpp policy_engine_tests.cpp LIBS aikmock_policy LABELS unit)
 aikmock_add_test(server_unit_tests SOURCES host_route_tests.cpp request_target_tests.cpp config_tests.cpp
   LIBS aikmock_server LABELS unit)
 

@@ -1,5 +1,7 @@
 #include "protocol/scep/scep_endpoint.hpp"
 
+#include <random>
+
 #include "common/encoding.hpp"
 #include "common/strings.hpp"
 #include "protocol/scep/degenerate_pkcs7.hpp"
@@ -11,14 +13,22 @@ namespace aikmock::protocol::scep {
 namespace {
 using policy::error_id;
 
-response get_ca_caps() { return {200, "text/plain", std::string(ca_caps), {}, {}}; }
+response get_ca_caps() {
+  response r;
+  r.content_type = "text/plain";
+  r.body = std::string(ca_caps);
+  return r;
+}
 
 // The issuing CA and both RA certificates, which Windows' SCEP client requires
 // ("a SCEP server signing EA certificate and a SCEP server encryption EA
 // certificate, both signed by the CA certificate").
 response get_ca_cert(const certs::authority& a) {
   bytes der = degenerate_pkcs7({a.issuing_ca.get(), a.ra_signing.get(), a.ra_encryption.get()});
-  return {200, "application/x-x509-ca-ra-cert", std::string(as_chars(der)), {}, {}};
+  response r;
+  r.content_type = "application/x-x509-ca-ra-cert";
+  r.body = std::string(as_chars(der));
+  return r;
 }
 
 response answer_identity_request(const wcce::identity_request& request) {
@@ -29,7 +39,39 @@ response answer_identity_request(const wcce::identity_request& request) {
   return error_response(error_id::exchange_unavailable, {}, "request carries szOID_ENROLL_EK_INFO");
 }
 
-response pki_operation(const certs::authority& a, const scep_request& r) {
+std::string canonical_operation(std::string_view op) {
+  for (std::string_view known : {"GetCACaps", "GetCACert", "PKIOperation"})
+    if (iequals(op, known)) return std::string(known);
+  return std::string(op);
+}
+}  // namespace
+
+scep_service::scep_service(std::shared_ptr<const policy::policy> policy, policy::random_source random)
+    : policy_(std::move(policy)), random_(std::move(random)) {}
+
+response scep_service::handle(const certs::authority& authority, const scep_request& request) const {
+  policy::request_facts facts;
+  facts.operation = canonical_operation(request.operation);
+  facts.authority = authority.name;
+  facts.authority_vendor = authority.vendor;
+
+  const bool get = iequals(request.method, "GET");
+  const bool post = iequals(request.method, "POST");
+  if (!get && !post) return error_response(error_id::method_not_allowed, {{"method", request.method}});
+
+  if (facts.operation == "GetCACaps" || facts.operation == "GetCACert") {
+    if (!get) return error_response(error_id::method_not_allowed, {{"method", request.method}});
+    return decide(facts, request, facts.operation == "GetCACaps" ? get_ca_caps() : get_ca_cert(authority));
+  }
+  if (facts.operation == "PKIOperation") {
+    response answer = pki_operation(authority, request, facts);
+    return decide(facts, request, std::move(answer));
+  }
+  return error_response(error_id::unsupported_operation, {{"operation", request.operation}});
+}
+
+response scep_service::pki_operation(const certs::authority& a, const scep_request& r,
+                                     policy::request_facts&) const {
   bytes message;
   if (iequals(r.method, "GET")) {
     auto decoded = from_base64(r.message);
@@ -49,23 +91,35 @@ response pki_operation(const certs::authority& a, const scep_request& r) {
   if (!request.request) return error_response(error_id::scep_parse_failed, {}, request.error);
   return answer_identity_request(*request.request);
 }
-}  // namespace
 
-response handle_scep(const certs::authority& authority, const scep_request& request) {
-  const bool get = iequals(request.method, "GET");
-  const bool post = iequals(request.method, "POST");
-  if (!get && !post) return error_response(error_id::method_not_allowed, {{"method", request.method}});
+// The policy speaks last, as a service's front end would: a fault, a throttle
+// or a hang-up replaces whatever the endpoint would have answered; an accept
+// lets that answer through (after any delay).
+response scep_service::decide(const policy::request_facts& facts, const scep_request& request,
+                              response answer) const {
+  auto d = policy::evaluate(*policy_, facts, random_);
+  std::vector<std::string> trace;
+  for (const auto& step : d.trace) trace.push_back(step.check + ": " + step.result);
 
-  if (iequals(request.operation, "GetCACaps")) {
-    if (!get) return error_response(error_id::method_not_allowed, {{"method", request.method}});
-    return get_ca_caps();
+  if (d.what == policy::decision::kind::close) {
+    answer = response{};
+    answer.drop = true;
+  } else if (d.what == policy::decision::kind::reject && d.error) {
+    std::string detail = "policy rule " + d.decided_by;
+    answer = error_response(*d.error, {{"host", request.host}, {"operation", facts.operation}}, detail);
+    if (d.retry_after) answer.headers.emplace_back("Retry-After", std::to_string(*d.retry_after));
   }
-  if (iequals(request.operation, "GetCACert")) {
-    if (!get) return error_response(error_id::method_not_allowed, {{"method", request.method}});
-    return get_ca_cert(authority);
-  }
-  if (iequals(request.operation, "PKIOperation")) return pki_operation(authority, request);
-  return error_response(error_id::unsupported_operation, {{"operation", request.operation}});
+  answer.delay = d.delay;
+  answer.policy_rule = d.decided_by;
+  answer.policy_trace = std::move(trace);
+  return answer;
+}
+
+policy::random_source thread_random() {
+  return [] {
+    thread_local std::mt19937_64 engine{std::random_device{}()};
+    return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+  };
 }
 
 }  // namespace aikmock::protocol::scep

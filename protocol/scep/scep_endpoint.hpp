@@ -1,11 +1,14 @@
 #pragma once
-// The SCEP endpoint /templates/Aik/scep of one authority: GetCACaps, GetCACert
-// and PKIOperation, transport-agnostic (the server hands it the operation,
-// method and body; it answers with a protocol::response).
+// The SCEP endpoint /templates/Aik/scep: GetCACaps, GetCACert and
+// PKIOperation for one authority, under a policy; transport-agnostic (the
+// server hands it the operation, method and body; it answers with a
+// protocol::response that may also ask the transport to wait or hang up).
+#include <memory>
 #include <string_view>
 
 #include "certs/authority.hpp"
 #include "common/bytes.hpp"
+#include "policy/policy.hpp"
 #include "protocol/response.hpp"
 
 namespace aikmock::protocol::scep {
@@ -15,6 +18,7 @@ struct scep_request {
   std::string_view operation;  // the `operation` query parameter
   std::string_view message;    // the `message` query parameter (GET PKIOperation), already URL-decoded
   byte_view body;
+  std::string_view host;       // the Host, without port (for answers that name it)
 };
 
 // The capabilities we announce (RFC 8894 §3.5.2). What the real service
@@ -22,6 +26,25 @@ struct scep_request {
 // SHA-256, POST); see docs/protocol.md.
 inline constexpr std::string_view ca_caps = "POSTPKIOperation\nSHA-256\nSHA-512\nAES\nSCEPStandard\n";
 
-response handle_scep(const certs::authority& authority, const scep_request& request);
+class scep_service {
+ public:
+  // `random` feeds the policy's probability rules; it must be safe to call from every thread.
+  scep_service(std::shared_ptr<const policy::policy> policy, policy::random_source random);
+
+  response handle(const certs::authority& authority, const scep_request& request) const;
+  const policy::policy& active_policy() const { return *policy_; }
+
+ private:
+  response pki_operation(const certs::authority& authority, const scep_request& request,
+                         policy::request_facts& facts) const;
+  // Applies the policy's decision to an answer the endpoint would give.
+  response decide(const policy::request_facts& facts, const scep_request& request, response answer) const;
+
+  std::shared_ptr<const policy::policy> policy_;
+  policy::random_source random_;
+};
+
+// A random source for probability rules: a per-thread generator seeded from the OS.
+policy::random_source thread_random();
 
 }  // namespace aikmock::protocol::scep

@@ -1,0 +1,143 @@
+#include <algorithm>
+
+#include "common/strings.hpp"
+#include "policy/policy.hpp"
+
+namespace aikmock::policy {
+
+namespace {
+
+bool any_of_text(const std::vector<std::string>& wanted, std::string_view value) {
+  return wanted.empty() ||
+         std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) { return iequals(w, value); });
+}
+
+// Why a rule does not match, or empty when it does. A rule that names an EK
+// property does not match a request whose EK is not known yet.
+std::string mismatch(const rule_match& m, const request_facts& f, const random_source& random) {
+  if (!any_of_text(m.operations, f.operation)) return "operation " + f.operation;
+  if (!m.authorities.empty()) {
+    bool hit = false;
+    for (const auto& a : m.authorities)
+      hit = hit || iequals(a, f.authority) ||
+            (f.authority.size() > a.size() && iequals(f.authority.substr(f.authority.size() - a.size()), a));
+    if (!hit) return "authority " + f.authority;
+  }
+  const bool needs_ek = !m.models.empty() || !m.firmware.empty() || !m.templates.empty() || !m.key_types.empty() ||
+                        !m.key_bits.empty() || !m.signature_hashes.empty() || !m.issuer_key_ids.empty() ||
+                        !m.devices.empty() || !m.findings.empty() || m.chain_valid || m.roca_vulnerable;
+  if (!m.vendors.empty()) {
+    bool hit = any_of_text(m.vendors, f.authority_vendor) && !f.authority_vendor.empty();
+    if (f.ek) hit = hit || any_of_text(m.vendors, f.ek->manufacturer);
+    if (!hit) return "vendor";
+  }
+  if (needs_ek) {
+    if (!f.ek) return "no EK known at this stage";
+    const ek_facts& e = *f.ek;
+    if (!any_of_text(m.models, e.model)) return "model " + e.model;
+    if (!any_of_text(m.firmware, e.firmware)) return "firmware " + e.firmware;
+    if (!any_of_text(m.templates, e.tpl)) return "template " + e.tpl;
+    if (!any_of_text(m.key_types, e.key_type)) return "key type " + e.key_type;
+    if (!m.key_bits.empty() && std::find(m.key_bits.begin(), m.key_bits.end(), e.key_bits) == m.key_bits.end())
+      return "key size " + std::to_string(e.key_bits);
+    if (!any_of_text(m.signature_hashes, e.signature_hash)) return "signature hash " + e.signature_hash;
+    if (!any_of_text(m.issuer_key_ids, e.issuer_key_id)) return "issuer KeyId " + e.issuer_key_id;
+    if (!any_of_text(m.devices, e.device)) return "device " + e.device;
+    // "*" stands for any finding at all.
+    const bool any = std::find(m.findings.begin(), m.findings.end(), "*") != m.findings.end();
+    if (!m.findings.empty() && std::none_of(e.findings.begin(), e.findings.end(), [&](const std::string& x) {
+          return any || any_of_text(m.findings, x);
+        }))
+      return "no listed finding";
+    if (m.chain_valid && *m.chain_valid != e.chain_valid) return e.chain_valid ? "chain valid" : "chain invalid";
+    if (m.roca_vulnerable && *m.roca_vulnerable != e.roca_vulnerable) return "ROCA fingerprint";
+  }
+  if (m.aik_proof_valid) {
+    if (!f.aik_proof_valid) return "no AIK proof checked at this stage";
+    if (*m.aik_proof_valid != *f.aik_proof_valid) return "AIK proof";
+  }
+  // Drawn last, so that a rule that cannot match never consumes a draw.
+  if (m.probability && !(random() < *m.probability)) return "probability draw";
+  return {};
+}
+
+}  // namespace
+
+decision evaluate(const policy& p, const request_facts& f, const random_source& random) {
+  decision d;
+  d.profile = p.default_profile;
+
+  for (const auto& r : p.rules) {
+    std::string why = mismatch(r.when, f, random);
+    if (!why.empty()) {
+      d.trace.push_back({"rule:" + r.name, "skipped (" + why + ")"});
+      continue;
+    }
+    d.trace.push_back({"rule:" + r.name, "matched"});
+    const auto& a = r.then;
+    switch (a.what) {
+      case rule_action::kind::delay:
+        d.delay += a.delay;
+        continue;
+      case rule_action::kind::accept:
+        if (a.profile) d.profile = *a.profile;
+        break;
+      case rule_action::kind::reject:
+      case rule_action::kind::fault:
+        d.what = decision::kind::reject;
+        d.error = a.error;
+        break;
+      case rule_action::kind::throttle:
+        d.what = decision::kind::reject;
+        d.error = error_id::too_many_requests;
+        d.retry_after = a.retry_after_seconds;
+        break;
+      case rule_action::kind::close:
+        d.what = decision::kind::close;
+        break;
+    }
+    d.decided_by = r.name;
+    return d;
+  }
+
+  d.decided_by = "default";
+  if (f.ek) {
+    if (!f.ek->chain_valid) {
+      d.trace.push_back({"chain", "failed: " + f.ek->chain_failure});
+      d.what = decision::kind::reject;
+      d.error = error_id::no_ek_certificate;
+      return d;
+    }
+    d.trace.push_back({"chain", "passed"});
+  }
+  if (f.aik_proof_valid) {
+    if (!*f.aik_proof_valid && p.require_aik_proof) {
+      d.trace.push_back({"aik-proof", "failed: " + f.aik_proof_failure});
+      d.what = decision::kind::reject;
+      d.error = error_id::firmware_needs_update;
+      return d;
+    }
+    d.trace.push_back({"aik-proof", *f.aik_proof_valid ? "passed" : "failed, not required"});
+  }
+  d.trace.push_back({"default", "accept with credential profile " + std::string(profile_name(d.profile))});
+  return d;
+}
+
+std::string_view profile_name(credential_profile p) { return p == credential_profile::tcg ? "tcg" : "microsoft"; }
+
+std::optional<credential_profile> parse_profile_name(std::string_view name) {
+  if (name == "tcg") return credential_profile::tcg;
+  if (name == "microsoft") return credential_profile::microsoft;
+  return std::nullopt;
+}
+
+std::string_view basis_name(basis b) {
+  switch (b) {
+    case basis::confirmed: return "confirmed";
+    case basis::reported: return "reported";
+    case basis::assumed: return "assumed";
+  }
+  return "assumed";
+}
+
+}  // namespace aikmock::policy

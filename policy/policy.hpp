@@ -1,0 +1,102 @@
+#pragma once
+// A policy: ordered rules that match request facts and say what the service
+// does — accept (with which credential profile), reject with a catalogue error,
+// throttle, fail, stall, or drop the connection. Loaded from JSON (see
+// docs/policy.md) or one of the built-in profiles.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/error_catalog.hpp"
+#include "policy/facts.hpp"
+
+namespace aikmock::policy {
+
+// How the EK-bound challenge is made. `tcg`: every parameter from the EK public
+// (what a correct service does); `microsoft`: limited like Microsoft's published
+// activation code (SHA-256, AES-128, RSA only), which cannot serve H-6 and ECC EKs.
+enum class credential_profile { tcg, microsoft };
+
+// One condition of a rule: absent fields match anything; a list matches any of its values.
+struct rule_match {
+  std::vector<std::string> operations;
+  std::vector<std::string> authorities;   // authority name or KeyId
+  std::vector<std::string> vendors;       // authority vendor ("IFX") or EK manufacturer ("id:49465800")
+  std::vector<std::string> models;
+  std::vector<std::string> firmware;
+  std::vector<std::string> templates;     // "H-6", "non-standard"
+  std::vector<std::string> key_types;     // "rsa", "ecc"
+  std::vector<unsigned> key_bits;
+  std::vector<std::string> signature_hashes;
+  std::vector<std::string> issuer_key_ids;
+  std::vector<std::string> devices;
+  std::vector<std::string> findings;      // any of these present
+  std::optional<bool> chain_valid;
+  std::optional<bool> aik_proof_valid;
+  std::optional<bool> roca_vulnerable;
+  std::optional<double> probability;      // 0..1, drawn per request
+};
+
+struct rule_action {
+  enum class kind { accept, reject, throttle, fault, close, delay };
+  kind what = kind::accept;
+  std::optional<credential_profile> profile;  // accept
+  error_id error = error_id::internal_error;  // reject, fault (500/503 entries)
+  std::uint32_t retry_after_seconds = 0;      // throttle
+  std::chrono::milliseconds delay{0};         // delay: wait, then go on with the next rules
+};
+
+// Where a rule's behaviour comes from, as the research tags it.
+enum class basis { confirmed, reported, assumed };
+
+struct rule {
+  std::string name;
+  rule_match when;
+  rule_action then;
+  basis why = basis::assumed;
+  std::string note;
+};
+
+struct policy {
+  std::string name;
+  std::string description;
+  credential_profile default_profile = credential_profile::microsoft;
+  bool require_aik_proof = true;
+  bool ignore_unknown_critical_extensions = false;
+  std::vector<rule> rules;
+};
+
+struct trace_step {
+  std::string check;   // "rule:<name>", "chain", "aik-proof", "default"
+  std::string result;  // "matched", "skipped", "passed", "failed: …"
+};
+
+struct decision {
+  enum class kind { accept, reject, close };
+  kind what = kind::accept;
+  credential_profile profile = credential_profile::microsoft;
+  std::optional<error_id> error;              // reject
+  std::optional<std::uint32_t> retry_after;   // a throttling reject
+  std::chrono::milliseconds delay{0};         // wait this long before answering
+  std::string decided_by;                     // rule name, or "default"
+  std::vector<trace_step> trace;
+};
+
+// Draws a number in [0,1) for `probability` rules; injectable for tests.
+using random_source = std::function<double()>;
+
+// Evaluates the rules in order; `delay` rules add up and evaluation goes on;
+// the first other matching rule decides. Without a deciding rule, the
+// defaults: an EK whose chain does not validate gets no-ek-certificate, an AIK
+// proof that fails (when required) gets firmware-needs-update, anything else is
+// accepted with the policy's default credential profile.
+decision evaluate(const policy& p, const request_facts& facts, const random_source& random);
+
+std::string_view profile_name(credential_profile p);
+std::optional<credential_profile> parse_profile_name(std::string_view name);
+std::string_view basis_name(basis b);
+
+}  // namespace aikmock::policy
