@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "policy/json_lines.hpp"
 #include "policy/policy_file.hpp"
 
@@ -168,4 +171,23 @@ TEST_CASE("json_lines maps JSON pointers to lines") {
   CHECK(l.line_of("/b/1") == 5);
   CHECK(l.line_of("/e~1f") == 7);
   CHECK(l.line_of("/zz") == 0);
+}
+
+TEST_CASE("every complete policy in docs/policy.md loads") {
+  std::ifstream in(AIKMOCK_SOURCE_DIR "/docs/policy.md");
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  int examples = 0;
+  for (std::size_t at = 0; (at = doc.find("```json\n{ \"name\"", at)) != std::string::npos;) {
+    auto begin = at + 8;
+    auto end = doc.find("```", begin);
+    REQUIRE(end != std::string::npos);
+    CAPTURE(doc.substr(begin, end - begin));
+    CHECK_NOTHROW(parse_policy(doc.substr(begin, end - begin), "docs/policy.md"));
+    ++examples;
+    at = end;
+  }
+  CHECK(examples >= 8);
 }
