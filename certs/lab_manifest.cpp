@@ -66,6 +66,7 @@ void save_lab_manifest(const lab_manifest& m) {
                         {"certificate", e.certificate},
                         {"privateKey", e.private_key},
                         {"public", e.public_area}});
+  j["sealingKey"] = m.sealing_key;
   std::string text = j.dump(2) + "\n";
   write_file(m.dir / "manifest.json", as_bytes(text), 0644);
 }
@@ -85,6 +86,7 @@ lab_manifest load_lab_manifest(const std::filesystem::path& lab_dir) {
   m.domain = field<std::string>(j, "domain", where);
   m.trust_store = field<std::string>(j, "trustStore", where);
   m.aik_root = key_pair_from(j, "aikRoot", where);
+  if (j.contains("sealingKey")) m.sealing_key = field<std::string>(j, "sealingKey", where);
   auto tls = field<json>(j, "tls", where);
   m.tls_root = field<std::string>(tls, "root", where + ".tls");
   m.tls_server = {field<std::string>(tls, "certificate", where + ".tls"), field<std::string>(tls, "key", where + ".tls")};

@@ -51,6 +51,10 @@ struct lab_manifest {
   std::vector<lab_vendor> vendors;
   std::vector<lab_authority> authorities;
   std::vector<lab_ek> eks;
+  // 32 random bytes (hex) that seal the server state between the two rounds of
+  // an enrollment: every replica given the same lab can finish an exchange
+  // another began. Empty in a lab made before it existed.
+  std::string sealing_key;
 
   std::filesystem::path dir;  // where manifest.json lives; not serialised
   std::filesystem::path path_of(const std::string& relative) const { return dir / relative; }

@@ -1,5 +1,7 @@
 #include "certs/lab_pki.hpp"
 
+#include <openssl/rand.h>
+
 #include <chrono>
 #include <stdexcept>
 
@@ -231,6 +233,14 @@ lab_manifest create_lab_pki(const lab_options& options) {
   m.trust_store = "trust";
 
   make_tls(w);
+
+  bytes sealing(32);
+  check(RAND_bytes(sealing.data(), static_cast<int>(sealing.size())) == 1, "RAND_bytes");
+  m.sealing_key = "sealing.key";
+  std::string sealing_hex = to_hex(sealing) + "\n";
+  write_file(m.path_of(m.sealing_key), as_bytes(sealing_hex), 0600);
+  OPENSSL_cleanse(sealing.data(), sealing.size());
+  OPENSSL_cleanse(sealing_hex.data(), sealing_hex.size());
 
   auto aik_root_key = generate_rsa_key(4096);
   auto aik_root = make_aik_root(aik_root_key.get());

@@ -17,3 +17,7 @@ set_tests_properties(scepclient_e2e PROPERTIES FIXTURES_REQUIRED lab LABELS e2e)
 # The server over real sockets on the loopback (HTTPS, HTTP, limits, graceful stop).
 aikmock_add_test(server_socket_tests SOURCES server_socket_tests.cpp test_http_client.cpp
   LIBS aikmock_server nlohmann_json::nlohmann_json LAB LABELS server)
+
+# The state kept between the two rounds of an enrollment, and the certificate it ends with.
+aikmock_add_test(exchange_state_tests SOURCES exchange_state_tests.cpp LIBS aikmock_protocol LAB LABELS exchange)
+aikmock_add_test(aik_certificate_tests SOURCES aik_certificate_tests.cpp LIBS aikmock_certs LAB LABELS exchange)
