@@ -22,3 +22,11 @@ aikmock_add_test(server_socket_tests SOURCES server_socket_tests.cpp test_http_c
 # The state kept between the two rounds of an enrollment, and the certificate it ends with.
 aikmock_add_test(exchange_state_tests SOURCES exchange_state_tests.cpp LIBS aikmock_protocol LAB LABELS exchange)
 aikmock_add_test(aik_certificate_tests SOURCES aik_certificate_tests.cpp LIBS aikmock_certs LAB LABELS exchange)
+
+# EK certificate intake, the TPM vendor trust store and EK chain validation: one fixture per quirk,
+# the lab PKI through the trust store, and the real EK certificates in shared/testdata/real-ek.
+aikmock_add_test(ek_certificate_tests SOURCES ek_certificate_tests.cpp ek_fixtures.cpp
+  LIBS aikmock_certs aikmock_tpm LABELS pki)
+aikmock_add_test(trust_store_tests SOURCES trust_store_tests.cpp ek_fixtures.cpp
+  LIBS aikmock_certs aikmock_tpm LAB LABELS pki)
+aikmock_add_test(real_ek_tests SOURCES real_ek_tests.cpp LIBS aikmock_certs LABELS pki)
