@@ -1,0 +1,22 @@
+#pragma once
+// Checking a TPMT_SIGNATURE against a public key: the message is hashed with
+// the signature's own hash (TPM2_Sign signs H_hash(message) for every scheme
+// here), RSASSA is PKCS#1 v1.5, RSAPSS accepts any salt length (TPMs differ:
+// older ones use the largest salt, newer ones the digest size), ECDSA's r and
+// s are re-encoded as the DER ECDSA-Sig-Value OpenSSL verifies.
+#include <optional>
+#include <string>
+
+#include <openssl/evp.h>
+
+#include "common/bytes.hpp"
+#include "protocol/tpm/signature.hpp"
+
+namespace aikmock::protocol::tpm {
+
+// Why `signature` is not `key`'s signature over `message` (wrong key type for
+// the scheme, a hash this project cannot compute, a bad signature); nullopt
+// when it is. Never throws.
+std::optional<std::string> signature_error(EVP_PKEY* key, byte_view message, const tpmt_signature& signature);
+
+}  // namespace aikmock::protocol::tpm

@@ -1,0 +1,28 @@
+#pragma once
+// An AIK made in software, with the creation proof a TPM would give for it
+// (TPM2_Create's creation data, TPM2_CertifyCreation of the key by itself):
+// the reference client's `soft:` back end and the exchange tests use it where
+// no TPM is at hand.
+#include "common/bytes.hpp"
+#include "protocol/tpm/creation_proof.hpp"
+#include "protocol/tpm/openssl_handles.hpp"
+#include "protocol/tpm/public_area.hpp"
+
+namespace aikmock::protocol::tpm {
+
+// restricted | sign | fixedTPM | fixedParent | sensitiveDataOrigin | userWithAuth:
+// what tpm2-tools and the Windows PCP give an AIK.
+std::uint32_t aik_object_attributes();
+
+struct soft_aik {
+  evp_pkey_ptr key;
+  tpmt_public public_area;  // RSASSA-SHA256 (RSA) or ECDSA-SHA256 (ECC), nameAlg SHA-256
+};
+
+// key_type: alg::rsa (2048 bits) or alg::ecc (P-256). Throws std::runtime_error on OpenSSL failures.
+soft_aik create_soft_aik(alg_id key_type);
+
+// The idBinding a TPM would return, with `nonce` in the attestation's extraData.
+aik_creation_proof certify_creation(const soft_aik& aik, byte_view nonce = {});
+
+}  // namespace aikmock::protocol::tpm

@@ -1,0 +1,180 @@
+// Our MakeCredential against a real TPM: swtpm (libtpms) creates the EKs from
+// their TCG templates and an AK under each (tpm2-tools), we protect a secret
+// for the EK public and the AK Name, and tpm2_activatecredential must give it
+// back. Nothing of ours runs on the TPM side.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <string>
+
+#include "common/encoding.hpp"
+#include "common/files.hpp"
+#include "protocol/tpm/credential.hpp"
+#include "protocol/tpm/credential_container.hpp"
+#include "protocol/tpm/ek_template.hpp"
+#include "protocol/tpm/hash.hpp"
+#include "protocol/tpm/name.hpp"
+#include "protocol/tpm/random.hpp"
+#include "tests/tpm/swtpm_fixture.hpp"
+
+using namespace aikmock;
+using namespace aikmock::protocol::tpm;
+using aikmock::test::swtpm_ek;
+using aikmock::test::swtpm_instance;
+using aikmock::test::tpm_object_files;
+
+namespace {
+
+bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+
+bool tools_missing() {
+  const std::string missing = aikmock::test::missing_swtpm_tools();
+  if (missing.empty()) return false;
+  MESSAGE("skipped: not installed: " << missing);
+  return true;
+}
+
+tpmt_public public_of(const tpm_object_files& object) {
+  auto data = read_file(object.public_area);
+  REQUIRE(data);
+  auto area = parse_public2b(*data);
+  REQUIRE_MESSAGE(area, area.error);
+  return *area;
+}
+
+bytes random_secret(std::size_t size) {
+  bytes secret(size);
+  REQUIRE(system_random(secret));
+  return secret;
+}
+
+// Writes our credential file and activates it on the TPM; the recovered secret, or the failure.
+aikmock::test::process_result activate(swtpm_instance& tpm, const tpm_object_files& ek, const tpm_object_files& ak,
+                                       const credential_blob& blob, bytes& recovered) {
+  const auto credential_file = tpm.path("credential.bin");
+  const auto secret_file = tpm.path("recovered.bin");
+  std::filesystem::remove(secret_file);
+  write_file(credential_file, tpm2_tools_credential_file(blob));
+  auto result = tpm.activate_credential(ek, ak, credential_file, secret_file);
+  if (result.ok()) {
+    auto data = read_file(secret_file);
+    REQUIRE(data);
+    recovered = *data;
+  }
+  return result;
+}
+
+struct ek_case {
+  swtpm_ek kind;
+  std::string_view tpl;
+};
+
+}  // namespace
+
+TEST_CASE("tcg profile: swtpm activates our credential for EKs of every template libtpms implements") {
+  if (tools_missing()) return;
+  ek_case c{};
+  SUBCASE("RSA-2048 (L-1)") { c = {swtpm_ek::rsa2048, "L-1"}; }
+  SUBCASE("RSA-3072 (H-6)") { c = {swtpm_ek::rsa3072, "H-6"}; }
+  SUBCASE("P-256 (L-2)") { c = {swtpm_ek::ecc_p256, "L-2"}; }
+  SUBCASE("P-384 (H-3)") { c = {swtpm_ek::ecc_p384, "H-3"}; }
+  SUBCASE("RSA-2048 high range (H-1)") { c = {swtpm_ek::rsa2048_high, "H-1"}; }
+  SUBCASE("P-256 high range (H-2)") { c = {swtpm_ek::ecc_p256_high, "H-2"}; }
+  SUBCASE("P-521 (H-4)") { c = {swtpm_ek::ecc_p521_high, "H-4"}; }
+  CAPTURE(c.tpl);
+
+  swtpm_instance tpm;
+  const auto ek = tpm.create_ek(c.kind);
+  const auto ak = tpm.create_ak(ek);
+  const tpmt_public ek_area = public_of(ek);
+  // tpm2-tools' template is the catalogue's, and its Name is ours.
+  CHECK(classify_ek_public(ek_area).label() == c.tpl);
+  CHECK(object_name(ek_area) == ek.name);
+  CHECK(object_name(public_of(ak)) == ak.name);
+
+  // The largest credential the EK allows: 32 bytes for SHA-256, 48 for SHA-384.
+  const bytes secret = random_secret(hash_size(ek_area.name_alg));
+  auto blob = make_credential(ek_area, ak.name, secret);
+  REQUIRE_MESSAGE(blob, blob.error().reason);
+  bytes recovered;
+  auto result = activate(tpm, ek, ak, *blob, recovered);
+  REQUIRE_MESSAGE(result.ok(), result.describe());
+  CHECK(recovered == secret);
+
+  // Bound to another Name (the EK's own), the TPM refuses it: TPM_RC_INTEGRITY.
+  auto wrong = make_credential(ek_area, ek.name, secret);
+  REQUIRE(wrong);
+  bytes ignored;
+  auto refused = activate(tpm, ek, ak, *wrong, ignored);
+  CHECK_FALSE(refused.ok());
+  CHECK_MESSAGE(contains(refused.err, "0x1DF"), refused.err);
+}
+
+TEST_CASE("microsoft profile: swtpm activates the aikmock binary's credential for RSA-2048 EKs (16-byte seed)") {
+  if (tools_missing()) return;
+  swtpm_ek kind{};
+  SUBCASE("L-1") { kind = swtpm_ek::rsa2048; }
+  SUBCASE("H-1") { kind = swtpm_ek::rsa2048_high; }
+  swtpm_instance tpm;
+  const auto ek = tpm.create_ek(kind);
+  const auto ak = tpm.create_ak(ek);
+  const bytes secret = random_secret(32);
+  write_file(tpm.path("secret.bin"), secret, 0600);
+
+  auto made =
+      aikmock::test::run_process({AIKMOCK_BINARY, "tpm", "makecredential", "--ek-public", ek.public_area.string(),
+                                  "--aik-public", ak.public_area.string(), "--secret", tpm.path("secret.bin").string(),
+                                  "--out", tpm.path("credential.bin").string(), "--profile", "microsoft"},
+                                 std::chrono::seconds(30));
+  REQUIRE_MESSAGE(made.ok(), made.describe());
+  CHECK(contains(made.err, "16-byte seed"));
+
+  const auto recovered_file = tpm.path("recovered.bin");
+  auto result = tpm.activate_credential(ek, ak, tpm.path("credential.bin"), recovered_file);
+  REQUIRE_MESSAGE(result.ok(), result.describe());
+  CHECK(read_file(recovered_file) == secret);
+}
+
+TEST_CASE("microsoft profile: the aikmock binary refuses a real RSA-3072 EK with exit status 3") {
+  if (tools_missing()) return;
+  swtpm_instance tpm;
+  const auto ek = tpm.create_ek(swtpm_ek::rsa3072);
+  write_file(tpm.path("secret.bin"), random_secret(32), 0600);
+  auto made =
+      aikmock::test::run_process({AIKMOCK_BINARY, "tpm", "makecredential", "--ek-public", ek.public_area.string(),
+                                  "--name", to_hex(ek.name), "--secret", tpm.path("secret.bin").string(), "--out",
+                                  tpm.path("credential.bin").string(), "--profile", "microsoft"},
+                                 std::chrono::seconds(30));
+  CHECK(made.exit_code == 3);
+  CHECK(contains(made.err, "profile_cannot_encrypt_secret"));
+  CHECK(contains(made.err, "SHA384"));
+  CHECK_FALSE(std::filesystem::exists(tpm.path("credential.bin")));
+}
+
+TEST_CASE("the fixture stops swtpm by its PID and removes its directory") {
+  if (tools_missing()) return;
+  pid_t pid = -1;
+  std::filesystem::path dir;
+  {
+    swtpm_instance tpm;
+    pid = tpm.pid();
+    dir = tpm.dir();
+    REQUIRE(pid > 0);
+    CHECK(::kill(pid, 0) == 0);
+    CHECK(contains(tpm.tcti(), "swtpm:host=127.0.0.1,port=" + std::to_string(tpm.port())));
+    auto random = tpm.tpm2({"tpm2_getrandom", "--hex", "16"});
+    REQUIRE_MESSAGE(random.ok(), random.describe());
+    CHECK(random.out.size() == 32);
+  }
+  // Reaped, so the PID is gone (not a zombie).
+  CHECK(::kill(pid, 0) == -1);
+  CHECK(errno == ESRCH);
+  CHECK_FALSE(std::filesystem::exists(dir));
+
+  // A command that overruns its bound is killed, not waited for.
+  auto slow = aikmock::test::run_process({"sleep", "30"}, std::chrono::milliseconds(200));
+  CHECK(slow.timed_out);
+  CHECK_FALSE(slow.ok());
+}
