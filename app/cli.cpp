@@ -26,10 +26,10 @@ args::args(int argc, char** argv, int first, const std::vector<std::string>& val
       flags_[name] = true;
     } else if (known(value_options, name)) {
       if (inline_value) {
-        values_[name] = *inline_value;
+        values_[name].push_back(*inline_value);
       } else {
         if (i + 1 >= argc) throw usage_error("--" + name + " needs a value");
-        values_[name] = argv[++i];
+        values_[name].push_back(argv[++i]);
       }
     } else {
       throw usage_error("unknown option --" + name);
@@ -39,8 +39,13 @@ args::args(int argc, char** argv, int first, const std::vector<std::string>& val
 
 std::optional<std::string> args::value(const std::string& name) const {
   auto it = values_.find(name);
-  if (it == values_.end()) return std::nullopt;
-  return it->second;
+  if (it == values_.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::vector<std::string> args::values(const std::string& name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 bool args::flag(const std::string& name) const { return flags_.count(name) != 0; }

@@ -14,12 +14,15 @@ class args {
   args(int argc, char** argv, int first, const std::vector<std::string>& value_options,
        const std::vector<std::string>& flag_options);
 
+  // The last value given for an option.
   std::optional<std::string> value(const std::string& name) const;
+  // Every value given for a repeatable option, in order.
+  std::vector<std::string> values(const std::string& name) const;
   bool flag(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> values_;
   std::map<std::string, bool> flags_;
   std::vector<std::string> positional_;
 };

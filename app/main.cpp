@@ -4,6 +4,7 @@
 
 #include "app/cli.hpp"
 #include "app/policy_command.hpp"
+#include "app/tpm_command.hpp"
 #include "certs/lab_pki.hpp"
 #include "certs/openssl_types.hpp"
 #include "policy/error_catalog.hpp"
@@ -19,6 +20,7 @@ Commands:
   serve       run the mock AIK service (SCEP over HTTPS and HTTP)
   pki init    create a lab PKI: TPM vendor CAs, software EKs, the mock Microsoft AIK side, TLS
   policy      list, show and check policies (what the service answers, and when)
+  tpm         makecredential for an EK and AK Name (tcg or microsoft profile); inspect TPM blobs as JSON
   errors      print the error catalogue (--markdown: as docs/errors.md)
 
 `aikmock COMMAND --help` describes each.
@@ -34,6 +36,7 @@ constexpr const char* serve_usage = R"(usage: aikmock serve [OPTIONS]
   --default-authority NAME  authority for hosts that name none: name, KeyId or NameId; "none" for 404
   --access-log FILE         JSON access log ("-": standard output, the default)
   --policy NAME|FILE        what the service answers: microsoft-2025 (default), tcg-complete, strict, or a file
+  --trust DIR               TPM vendor CAs to trust besides the lab's (TrustedTPM layout); repeatable
   --header-limit BYTES      larger request headers get 431 (default 16384)
   --body-limit BYTES        larger request bodies get 413 (default 1048576)
   --request-timeout MS      time to read one request (default 30000)
@@ -79,7 +82,7 @@ T number(const args& a, const std::string& name, T fallback) {
 int run_serve(int argc, char** argv) {
   if (wants_help(argc, argv, 2)) return std::cout << serve_usage, 0;
   args a(argc, argv, 2,
-         {"lab", "https", "http", "config", "threads", "default-authority", "access-log", "policy", "header-limit",
+         {"lab", "https", "http", "config", "threads", "default-authority", "access-log", "policy", "trust", "header-limit",
           "body-limit", "request-timeout", "idle-timeout", "max-connections", "shutdown-grace"},
          {});
   if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
@@ -91,6 +94,7 @@ int run_serve(int argc, char** argv) {
   if (auto v = a.value("default-authority")) cfg.default_authority = *v;
   if (auto v = a.value("access-log")) cfg.access_log = *v;
   if (auto v = a.value("policy")) cfg.policy = *v;
+  for (const auto& d : a.values("trust")) cfg.trust.emplace_back(d);
   auto& l = cfg.limits;
   cfg.threads = number(a, "threads", cfg.threads);
   l.header_bytes = number(a, "header-limit", l.header_bytes);
@@ -147,6 +151,7 @@ int main(int argc, char** argv) {
     if (command == "pki") return run_pki(argc, argv);
     if (command == "errors") return run_errors(argc, argv);
     if (command == "policy") return aikmock::app::run_policy_command(argc, argv);
+    if (command == "tpm") return aikmock::app::run_tpm_command(argc, argv);
     std::cerr << "aikmock: unknown command " << command << "\n\n" << main_usage;
     return 2;
   } catch (const usage_error& e) {

@@ -19,6 +19,15 @@ inline constexpr const char* enroll_ksp_name = "1.3.6.1.4.1.311.21.25";
 inline constexpr const char* enroll_aik_info = "1.3.6.1.4.1.311.21.39";
 inline constexpr const char* enroll_ek_ca_keyid = "1.3.6.1.4.1.311.21.43";
 
+inline constexpr const char* enroll_attestation_challenge = "1.3.6.1.4.1.311.21.28";
+inline constexpr const char* enroll_scep_server_state = "1.3.6.1.4.1.311.21.34";
+inline constexpr const char* enroll_scep_challenge_answer = "1.3.6.1.4.1.311.21.35";
+
+// aikmock's own: the EK public as TPM2B_PUBLIC, sent beside EK_INFO when the
+// client has it (Windows sends only the SubjectPublicKeyInfo). A UUID OID
+// (X.667, arc 2.25) so it can clash with no one's.
+inline constexpr const char* aikmock_ek_public_area = "2.25.51889976141628517542938965731673051781";
+
 // SCEP (RFC 8894; VeriSign arc)
 inline constexpr const char* scep_message_type = "2.16.840.1.113733.1.9.2";
 inline constexpr const char* scep_pki_status = "2.16.840.1.113733.1.9.3";

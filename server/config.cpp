@@ -63,6 +63,9 @@ void load_config_file(const std::filesystem::path& path, config& c) {
     else if (key == "defaultAuthority") c.default_authority = get<std::string>(value, w);
     else if (key == "accessLog") c.access_log = get<std::string>(value, w);
     else if (key == "policy") c.policy = get<std::string>(value, w);
+    else if (key == "trust") {
+      for (const auto& d : get<std::vector<std::string>>(value, w)) c.trust.emplace_back(d);
+    }
     else if (key == "limits") load_limits(value, c.limits, w);
     else throw std::runtime_error(w + " is not a known key");
   }

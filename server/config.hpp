@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace aikmock::server {
 
@@ -28,6 +29,8 @@ struct config {
   std::string default_authority;
   std::string access_log = "-";  // "-": standard output
   std::string policy = "microsoft-2025";  // a built-in policy's name, or a policy file
+  // TPM vendor CA directories (TrustedTPM layout) trusted besides the lab's own.
+  std::vector<std::filesystem::path> trust;
   struct limits limits;
 };
 

@@ -4,7 +4,10 @@
 #include <iostream>
 
 #include "certs/lab_manifest.hpp"
+#include "certs/trust_store.hpp"
 #include "policy/policy_file.hpp"
+
+#include <nlohmann/json.hpp>
 #include "server/listener.hpp"
 
 namespace aikmock::server {
@@ -54,7 +57,15 @@ unsigned thread_count(const config& cfg) {
 http_server::http_server(const config& cfg, std::ostream& log_out)
     : cfg_(cfg), log_(log_out), ioc_(static_cast<int>(thread_count(cfg))), drain_timer_(ioc_) {
   auto lab = certs::load_lab_manifest(cfg.lab);
-  authorities_ = std::make_shared<const certs::authority_directory>(certs::authority_directory::from_lab(lab));
+  std::vector<std::filesystem::path> trust_dirs{lab.path_of(lab.trust_store)};
+  trust_dirs.insert(trust_dirs.end(), cfg.trust.begin(), cfg.trust.end());
+  auto trust = certs::trust_store::load(trust_dirs);
+  for (const auto& e : trust.errors)
+    log_.event("trust-load-error", nlohmann::json{{"path", e.path.string()}, {"reason", e.reason}}.dump());
+  trust_ = trust.store;
+  authorities_ = certs::authority_directory::from_lab_and_trust(lab, *trust_, [this](const std::string& name) {
+    log_.event("authority-minted", nlohmann::json{{"authority", name}}.dump());
+  });
   auto default_authority = pick_default_authority(*authorities_, cfg.default_authority);
   auto scep = std::make_shared<const protocol::scep::scep_service>(
       std::make_shared<const policy::policy>(policy::resolve_policy(cfg.policy)), protocol::scep::thread_random());
@@ -129,6 +140,8 @@ void print_urls_to_try(const http_server& server, const config& cfg, std::ostrea
   }
   out << "  authorities:";
   for (const auto& a : server.authorities().all()) out << " " << a->name;
+  if (auto n = server.authorities().pending())
+    out << "\n  and " << n << " more from the trust store, minted when first asked for";
   out << "\n  stop with Ctrl-C (SIGINT) or SIGTERM\n" << std::flush;
 }
 }  // namespace

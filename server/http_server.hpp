@@ -14,6 +14,10 @@
 #include "server/config.hpp"
 #include "server/server_state.hpp"
 
+namespace aikmock::certs {
+class trust_store;
+}
+
 namespace aikmock::server {
 
 class listener;
@@ -46,6 +50,7 @@ class http_server {
   access_log log_;
   net::io_context ioc_;
   std::optional<ssl::context> tls_;
+  std::shared_ptr<const certs::trust_store> trust_;
   std::shared_ptr<const certs::authority_directory> authorities_;
   std::shared_ptr<server_state> state_;
   std::vector<std::shared_ptr<listener>> listeners_;

@@ -1,6 +1,7 @@
 // The lab PKI that `aikmock pki init` makes, checked certificate by certificate.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <set>
@@ -11,6 +12,8 @@
 #include "certs/lab_pki.hpp"
 #include "certs/oids.hpp"
 #include "certs/pem.hpp"
+#include "certs/keys.hpp"
+#include "certs/trust_store.hpp"
 #include "common/encoding.hpp"
 #include "common/files.hpp"
 #include "protocol/tpm/ek_template.hpp"
@@ -265,4 +268,52 @@ TEST_CASE("pki init never overwrites a lab") {
   lab_options o;
   o.out = lab().dir;
   CHECK_THROWS_WITH_AS(create_lab_pki(o), doctest::Contains("already holds a lab"), std::runtime_error);
+}
+
+TEST_CASE("every CA of an added trust store is an authority, minted once on first use and kept in the lab") {
+  namespace fs = std::filesystem;
+  const fs::path trust = fs::temp_directory_path() / ("aikmock-trust-" + std::to_string(::getpid()));
+  fs::remove_all(trust);
+  auto key = generate_rsa_key(2048);
+  auto now = std::chrono::system_clock::now();
+  auto ca = certificate_builder(key.get())
+                .subject({{"CN", "Test TPM EK CA"}})
+                .validity(now, now + std::chrono::hours(24))
+                .extension(NID_basic_constraints, "critical,CA:TRUE")
+                .extension(NID_key_usage, "critical,keyCertSign")
+                .extension(NID_subject_key_identifier, "hash")
+                .sign(nullptr, key.get(), EVP_sha256());
+  save_certificate_pem(trust / "TST" / "RootCA" / "test.pem", ca.get());
+  const std::string key_id = to_hex(subject_key_identifier(ca.get()));
+  const std::vector<fs::path> dirs{lab().path_of(lab().trust_store), trust};
+  auto store = trust_store::load(dirs);
+  REQUIRE(store.errors.empty());
+
+  std::vector<std::string> minted;
+  auto dir = authority_directory::from_lab_and_trust(lab(), *store.store, [&](const std::string& n) { minted.push_back(n); });
+  CHECK(dir->all().size() == lab().authorities.size());  // the lab's CAs are the lab's authorities
+  // The new CA, and the lab's vendor roots (roots issue EKs directly at some vendors).
+  const std::size_t pending = dir->pending();
+  CHECK(pending == lab().vendors.size() + 1);
+  auto a = dir->by_key_id(key_id);
+  REQUIRE(a);
+  CHECK(a->name == "TST-KeyId-" + key_id);
+  CHECK(minted == std::vector<std::string>{a->name});
+  CHECK(dir->pending() == pending - 1);
+  CHECK(dir->by_key_id(key_id) == a);  // once only
+  auto root = load_certificate(lab().path_of(lab().aik_root.certificate));
+  CHECK(verify(a->issuing_ca.get(), {root.get()}) == "ok");
+  CHECK(common_name(a->issuing_ca.get()) == "EUS-TST-KEYID-" + to_hex(subject_key_identifier(ca.get()), true));
+
+  // Another process (a replica, a restart) finds it made already and identical.
+  std::vector<std::string> minted_again;
+  auto again = authority_directory::from_lab_and_trust(lab(), *store.store, [&](const std::string& n) { minted_again.push_back(n); });
+  CHECK(again->pending() == pending - 1);
+  auto b = again->find(a->name);
+  REQUIRE(b);
+  CHECK(X509_cmp(b->issuing_ca.get(), a->issuing_ca.get()) == 0);
+  CHECK(minted_again.empty());
+
+  fs::remove_all(lab().dir / "authorities" / a->name);
+  fs::remove_all(trust);
 }

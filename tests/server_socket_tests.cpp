@@ -59,8 +59,8 @@ const lab_data& lab() {
   static const lab_data data = [] {
     certs::load_openssl_providers();
     auto manifest = certs::load_lab_manifest(AIKMOCK_TEST_LAB_DIR);
-    auto authorities = certs::authority_directory::from_lab(manifest);
-    return lab_data{std::move(manifest), std::move(authorities)};
+    auto authorities = certs::authority_directory::from_lab(manifest).all();
+    return lab_data{std::move(manifest), certs::authority_directory(std::move(authorities))};
   }();
   return data;
 }

@@ -9,6 +9,7 @@ aikmock_add_test(server_unit_tests SOURCES host_route_tests.cpp request_target_t
 aikmock_add_test(lab_pki_tests SOURCES lab_pki_tests.cpp LIBS aikmock_certs aikmock_tpm LAB LABELS pki)
 aikmock_add_test(scep_endpoint_tests SOURCES scep_endpoint_tests.cpp LIBS aikmock_protocol LAB LABELS scep)
 aikmock_add_test(cert_rep_tests SOURCES cert_rep_tests.cpp LIBS aikmock_protocol LAB LABELS scep)
+aikmock_add_test(identity_request_tests SOURCES identity_request_tests.cpp LIBS aikmock_protocol LAB LABELS scep)
 
 # micromdm's scepclient, an independent SCEP peer, against `aikmock serve`.
 add_test(NAME scepclient_e2e COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/scepclient_test.sh

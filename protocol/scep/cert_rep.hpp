@@ -12,16 +12,12 @@
 
 #include "certs/openssl_types.hpp"
 #include "common/bytes.hpp"
+#include "protocol/scep/pki_message.hpp"
 
 namespace aikmock::protocol::scep {
 
 enum class pki_status : int { success = 0, failure = 2, pending = 3 };
 enum class fail_info : int { bad_alg = 0, bad_message_check = 1, bad_request = 2, bad_time = 3, bad_cert_id = 4 };
-
-struct octet_attribute {
-  std::string oid;
-  bytes value;  // carried as an OCTET STRING
-};
 
 struct cert_rep {
   pki_status status = pki_status::success;

@@ -77,6 +77,18 @@ pki_message_result parse_pki_message(byte_view der, X509* ra_cert, EVP_PKEY* ra_
   }
   if (!msg.signer) return failure("signer certificate missing");
 
+  for (int i = 0; i < CMS_signed_get_attr_count(si); ++i) {
+    X509_ATTRIBUTE* attr = CMS_signed_get_attr(si, i);
+    char oid[128];
+    int n = OBJ_obj2txt(oid, sizeof oid, X509_ATTRIBUTE_get0_object(attr), 1);
+    if (n <= 0 || n >= static_cast<int>(sizeof oid) || std::string_view(oid).starts_with("2.16.840.1.113733.1.9."))
+      continue;
+    ASN1_TYPE* v = X509_ATTRIBUTE_get0_type(attr, 0);
+    if (!v || v->type != V_ASN1_OCTET_STRING || msg.attributes.size() >= 16) continue;
+    const ASN1_STRING* s = v->value.octet_string;
+    msg.attributes.push_back({oid, bytes(ASN1_STRING_get0_data(s), ASN1_STRING_get0_data(s) + ASN1_STRING_length(s))});
+  }
+
   auto envelope_der = bio_bytes(content.get());
   if (!envelope_der || envelope_der->empty()) return failure("SignedData has no content");
   const unsigned char* q = envelope_der->data();
@@ -91,6 +103,12 @@ pki_message_result parse_pki_message(byte_view der, X509* ra_cert, EVP_PKEY* ra_
   if (!opened || opened->empty()) return failure("EnvelopedData is empty");
   msg.content = std::move(*opened);
   return {std::move(msg), {}};
+}
+
+const bytes* pki_message::attribute(std::string_view oid) const {
+  for (const auto& a : attributes)
+    if (a.oid == oid) return &a.value;
+  return nullptr;
 }
 
 }  // namespace aikmock::protocol::scep

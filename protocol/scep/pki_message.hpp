@@ -6,6 +6,8 @@
 // value with a reason, never an exception.
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "certs/openssl_types.hpp"
 #include "common/bytes.hpp"
@@ -22,12 +24,22 @@ enum class message_type : int {
   get_crl = 22,
 };
 
+// A signed attribute beyond SCEP's own, carried as an OCTET STRING (the
+// challenge, the sealed server state).
+struct octet_attribute {
+  std::string oid;
+  bytes value;
+};
+
 struct pki_message {
   int message_type = 0;
   std::string transaction_id;
   bytes sender_nonce;
   certs::x509_ptr signer;  // the requester's certificate (self-signed for a first request)
   bytes content;           // the opened pkcsPKIEnvelope, a PKCS#10 for PKCSReq
+  std::vector<octet_attribute> attributes;  // other signed OCTET STRING attributes
+
+  const bytes* attribute(std::string_view oid) const;
 };
 
 struct pki_message_result {

@@ -49,6 +49,10 @@ bytes build_pki_message(const pki_request& r, byte_view inner, X509* recipient, 
   check(CMS_signed_add1_attr_by_txt(si, certs::oids::scep_sender_nonce, V_ASN1_OCTET_STRING, r.sender_nonce.data(),
                                     static_cast<int>(r.sender_nonce.size())) == 1,
         "senderNonce attribute");
+  for (const auto& a : r.attributes)
+    check(CMS_signed_add1_attr_by_txt(si, a.oid.c_str(), V_ASN1_OCTET_STRING, a.value.data(),
+                                      static_cast<int>(a.value.size())) == 1,
+          "extra signed attribute");
   auto content = memory_bio(envelope_der);
   check(CMS_final(signed_data.get(), content.get(), nullptr, CMS_BINARY) == 1, "CMS_final");
   return cms_der(signed_data.get());

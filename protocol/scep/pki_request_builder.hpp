@@ -16,6 +16,7 @@ struct pki_request {
   bytes sender_nonce;                         // 16 bytes
   const EVP_CIPHER* cipher = EVP_aes_256_cbc();  // content encryption for the envelope
   const EVP_MD* digest = EVP_sha256();
+  std::vector<octet_attribute> attributes;  // extra signed attributes
 };
 
 // Throws certs::openssl_failure when OpenSSL cannot build it.

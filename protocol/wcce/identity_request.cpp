@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "certs/der.hpp"
 #include "certs/oids.hpp"
 
 namespace aikmock::protocol::wcce {
@@ -45,6 +46,7 @@ identity_request_result parse_identity_request(byte_view pkcs10_der) {
     else if (oid == certs::oids::enroll_attestation_statement) slot = &r.attestation_statement;
     else if (oid == certs::oids::enroll_ksp_name) slot = &r.ksp_name;
     else if (oid == certs::oids::enroll_ek_ca_keyid) slot = &r.ek_ca_key_id;
+    else if (oid == certs::oids::aikmock_ek_public_area) slot = &r.ek_public_area;
     if (!slot) continue;
     if (slot->has_value()) return {std::nullopt, "attribute " + oid + " appears twice"};
     *slot = first_value(attr);
@@ -52,6 +54,61 @@ identity_request_result parse_identity_request(byte_view pkcs10_der) {
   }
   r.csr = std::move(csr);
   return {std::move(r), {}};
+}
+
+namespace {
+void add_der_attribute(X509_REQ* req, const char* oid, byte_view der) {
+  const unsigned char* p = der.data();
+  ASN1_TYPE* value = d2i_ASN1_TYPE(nullptr, &p, static_cast<long>(der.size()));
+  certs::check(value != nullptr, "attribute value DER");
+  certs::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
+  X509_ATTRIBUTE* attr = X509_ATTRIBUTE_create_by_OBJ(nullptr, obj.get(), value->type,
+                                                       value->type == V_ASN1_NULL ? nullptr : value->value.ptr, -1);
+  ASN1_TYPE_free(value);
+  // A SEQUENCE value (the ContentInfo) is copied in whole, as its DER.
+  certs::check(attr != nullptr, "X509_ATTRIBUTE_create_by_OBJ");
+  certs::check(X509_REQ_add1_attr(req, attr) == 1, "X509_REQ_add1_attr");
+  X509_ATTRIBUTE_free(attr);
+}
+
+void add_octets(X509_REQ* req, const char* oid, byte_view value) {
+  certs::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
+  certs::check(X509_REQ_add1_attr_by_OBJ(req, obj.get(), V_ASN1_OCTET_STRING, value.data(),
+                                         static_cast<int>(value.size())) == 1,
+               oid);
+}
+}  // namespace
+
+bytes build_identity_request(const identity_request_parts& parts) {
+  certs::x509_req_ptr req(certs::check_ptr(X509_REQ_new(), "X509_REQ_new"));
+  certs::check(X509_REQ_set_version(req.get(), 0) == 1, "X509_REQ_set_version");
+  certs::check(X509_REQ_set_pubkey(req.get(), parts.aik_public) == 1, "X509_REQ_set_pubkey");
+  if (parts.ek_info) add_der_attribute(req.get(), certs::oids::enroll_ek_info, *parts.ek_info);
+  if (parts.aik_info) add_der_attribute(req.get(), certs::oids::enroll_aik_info, *parts.aik_info);
+  if (parts.attestation_statement)
+    add_octets(req.get(), certs::oids::enroll_attestation_statement, *parts.attestation_statement);
+  // A Unicode string, as Windows writes it (BMPString).
+  if (!parts.ksp_name.empty())
+    add_der_attribute(req.get(), certs::oids::enroll_ksp_name, certs::der::bmp_string(parts.ksp_name));
+  if (parts.ek_ca_key_id) add_octets(req.get(), certs::oids::enroll_ek_ca_keyid, *parts.ek_ca_key_id);
+  if (parts.ek_public_area) add_octets(req.get(), certs::oids::aikmock_ek_public_area, *parts.ek_public_area);
+  certs::check(X509_REQ_sign(req.get(), parts.signer, EVP_sha256()) > 0, "X509_REQ_sign");
+  unsigned char* der = nullptr;
+  int n = i2d_X509_REQ(req.get(), &der);
+  certs::check(n > 0, "i2d_X509_REQ");
+  bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+
+std::optional<bytes> octet_string_value(byte_view der) {
+  const unsigned char* p = der.data();
+  certs::asn1_octet_string_ptr s(d2i_ASN1_OCTET_STRING(nullptr, &p, static_cast<long>(der.size())));
+  if (!s || p != der.data() + der.size()) {
+    certs::openssl_errors();
+    return std::nullopt;
+  }
+  return bytes(ASN1_STRING_get0_data(s.get()), ASN1_STRING_get0_data(s.get()) + ASN1_STRING_length(s.get()));
 }
 
 }  // namespace aikmock::protocol::wcce

@@ -18,6 +18,7 @@ struct identity_request {
   std::optional<bytes> attestation_statement;  // szOID_ENROLL_ATTESTATION_STATEMENT: KAST
   std::optional<bytes> ksp_name;               // szOID_ENROLL_KSP_NAME
   std::optional<bytes> ek_ca_key_id;           // szOID_ENROLL_EK_CA_KEYID
+  std::optional<bytes> ek_public_area;         // aikmock's EK TPM2B_PUBLIC attribute (certs::oids)
 };
 
 struct identity_request_result {
@@ -26,5 +27,24 @@ struct identity_request_result {
 };
 
 identity_request_result parse_identity_request(byte_view pkcs10_der);
+
+// The client side (the reference client and the tests): a PKCS#10 for the AIK
+// with the attributes above. `aik_public` goes in the SubjectPublicKeyInfo;
+// `signer` signs it (the AIK's private key where the client has one).
+struct identity_request_parts {
+  EVP_PKEY* aik_public = nullptr;
+  EVP_PKEY* signer = nullptr;
+  std::optional<bytes> ek_info;                // sealed, from seal_ek_info
+  std::optional<bytes> aik_info;               // sealed, from seal_aik_info
+  std::optional<bytes> attestation_statement;  // KAST bytes
+  std::string ksp_name = "Microsoft Platform Crypto Provider";
+  std::optional<bytes> ek_ca_key_id;
+  std::optional<bytes> ek_public_area;
+};
+bytes build_identity_request(const identity_request_parts& parts);
+
+// The value of an OCTET STRING attribute (attestation statement, KeyId, EK public);
+// nullopt when the DER is not one.
+std::optional<bytes> octet_string_value(byte_view attribute_der);
 
 }  // namespace aikmock::protocol::wcce
