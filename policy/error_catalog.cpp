@@ -45,9 +45,16 @@ constexpr std::array catalog{
                 "the ASP.NET Web API answer to an unhandled error; injected as a fault"},
     error_entry{error_id::service_unavailable, "service-unavailable", 503, "The service is unavailable.", assumed,
                 "injected as a fault (outage scenarios)"},
-    error_entry{error_id::exchange_unavailable, "exchange-unavailable", 501,
-                "aikmock: this build does not yet evaluate TPM attestation (EK-bound challenge); see docs/protocol.md",
-                assumed, "not the real service: this mock's answer to an attested request until the exchange lands"},
+    error_entry{error_id::challenge_state_invalid, "challenge-state-invalid", 400,
+                "The challenge answer cannot be matched to a challenge of this authority.", assumed,
+                "no public capture of the challenge answer; sealed state tampered with, foreign or unreadable"},
+    error_entry{error_id::challenge_expired, "challenge-expired", 400, "The challenge has expired.", assumed,
+                "no public capture; the state lifetime is this mock's (configurable)"},
+    error_entry{error_id::challenge_response_mismatch, "challenge-response-mismatch", 400,
+                "The challenge answer does not match the challenge.", assumed,
+                "no public capture; the TPM recovered a different secret (wrong TPM, wrong AIK)"},
+    error_entry{error_id::challenge_replayed, "challenge-replayed", 400, "The challenge has already been answered.",
+                assumed, "no public capture; one answer per challenge"},
 };
 
 }  // namespace
@@ -106,7 +113,6 @@ std::string_view http_status_hresult_name(unsigned status) {
     case 405: return "HTTP_E_STATUS_BAD_METHOD";
     case 413: return "HTTP_E_STATUS_REQUEST_TOO_LARGE";
     case 500: return "HTTP_E_STATUS_SERVER_ERROR";
-    case 501: return "HTTP_E_STATUS_NOT_SUPPORTED";
     case 503: return "HTTP_E_STATUS_SERVICE_UNAVAIL";
     default: return {};  // winerror.h names no constant for this status
   }

@@ -25,7 +25,10 @@ enum class error_id {
   headers_too_large,
   internal_error,
   service_unavailable,
-  exchange_unavailable,
+  challenge_state_invalid,
+  challenge_expired,
+  challenge_response_mismatch,
+  challenge_replayed,
 };
 
 // How sure we are that the real service answers exactly so (research tags).

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "certs/lab_manifest.hpp"
+#include "certs/pem.hpp"
 #include "certs/trust_store.hpp"
 #include "policy/policy_file.hpp"
 
@@ -67,8 +68,15 @@ http_server::http_server(const config& cfg, std::ostream& log_out)
     log_.event("authority-minted", nlohmann::json{{"authority", name}}.dump());
   });
   auto default_authority = pick_default_authority(*authorities_, cfg.default_authority);
+  if (lab.sealing_key.empty())
+    throw std::runtime_error(cfg.lab.string() + " has no sealing key (made by an older aikmock): create a new lab");
+  auto engine = std::make_shared<const protocol::exchange::enrollment_engine>(
+      trust_, std::make_shared<const protocol::exchange::state_sealer>(
+                  protocol::exchange::state_sealer::from_file(lab.path_of(lab.sealing_key))),
+      certs::load_certificate(lab.path_of(lab.aik_root.certificate)));
   auto scep = std::make_shared<const protocol::scep::scep_service>(
-      std::make_shared<const policy::policy>(policy::resolve_policy(cfg.policy)), protocol::scep::thread_random());
+      std::make_shared<const policy::policy>(policy::resolve_policy(cfg.policy)), protocol::scep::thread_random(),
+      engine);
   state_ = std::make_shared<server_state>(router(authorities_, default_authority, scep), log_, cfg.limits);
 
   if (!cfg.https.empty()) {

@@ -8,6 +8,7 @@
 #include "certs/keys.hpp"
 #include "certs/lab_manifest.hpp"
 #include "certs/pem.hpp"
+#include "certs/trust_store.hpp"
 #include "common/encoding.hpp"
 #include "protocol/scep/degenerate_pkcs7.hpp"
 #include "protocol/scep/pki_request_builder.hpp"
@@ -31,11 +32,23 @@ const authority_directory& authorities() {
 
 const authority& ifx() { return *authorities().all().front(); }
 
+std::shared_ptr<const exchange::enrollment_engine> engine() {
+  static const auto e = [] {
+    auto lab = load_lab_manifest(AIKMOCK_TEST_LAB_DIR);
+    const std::vector<std::filesystem::path> dirs{lab.path_of(lab.trust_store)};
+    return std::make_shared<const exchange::enrollment_engine>(
+        trust_store::load(dirs).store,
+        std::make_shared<const exchange::state_sealer>(exchange::state_sealer::from_file(lab.path_of(lab.sealing_key))),
+        load_certificate(lab.path_of(lab.aik_root.certificate)));
+  }();
+  return e;
+}
+
 // The endpoint under the default policy, whose rules never fire for these requests.
 response handle_scep(const authority& a, const scep_request& r) {
   static const scep_service service(
       std::make_shared<const policy::policy>(policy::resolve_policy(std::string(policy::default_policy_name))),
-      thread_random());
+      thread_random(), engine());
   return service.handle(a, r);
 }
 
@@ -137,11 +150,11 @@ TEST_CASE("a request without TPM attestation gets the real service's 400") {
   }
 }
 
-TEST_CASE("an attested request is not blamed on the EK while the exchange is not built") {
+TEST_CASE("EK info that does not open is no valid EK certificate") {
   auto csr = client().csr("1.3.6.1.4.1.311.21.23", bytes{1, 2, 3});
   auto r = post(ifx(), client().message(csr, ifx().ra_encryption.get()));
-  CHECK(r.status == 501);
-  CHECK(r.error_key == "exchange-unavailable");
+  CHECK(r.status == 400);
+  CHECK(r.body == no_ek_body);
 }
 
 TEST_CASE("what is not a valid SCEP request gets 400 Failed to parse SCEP request.") {
@@ -170,9 +183,9 @@ TEST_CASE("what is not a valid SCEP request gets 400 Failed to parse SCEP reques
     auto other = client().message(client().csr(), authorities().all()[1]->ra_encryption.get());
     expect_parse_failure(post(ifx(), other));
   }
-  SUBCASE("a message type other than PKCSReq or RenewalReq") {
+  SUBCASE("a message type other than PKCSReq, RenewalReq or CertPoll") {
     pki_request req;
-    req.type = message_type::cert_poll;
+    req.type = message_type::get_cert;
     expect_parse_failure(post(ifx(), client().message(client().csr(), ifx().ra_encryption.get(), req)));
   }
   SUBCASE("an envelope that does not hold a PKCS#10") {
@@ -197,7 +210,8 @@ TEST_CASE("operations and methods the endpoint does not serve") {
 TEST_CASE("the policy's faults: throttling, outages, stalls, hang-ups, a missing authority") {
   auto service_with = [](const char* rules) {
     std::string text = std::string(R"({"name":"faults","rules":)") + rules + "}";
-    return scep_service(std::make_shared<const policy::policy>(policy::parse_policy(text, "test")), [] { return 0.5; });
+    return scep_service(std::make_shared<const policy::policy>(policy::parse_policy(text, "test")), [] { return 0.5; },
+                        engine());
   };
   const scep_request caps{"GET", "GetCACaps", "", {}, "ifx.example"};
 

@@ -6,7 +6,11 @@
 #include "common/strings.hpp"
 #include "protocol/scep/degenerate_pkcs7.hpp"
 #include "protocol/scep/pki_message.hpp"
+#include "certs/oids.hpp"
+#include "protocol/scep/cert_rep.hpp"
+#include "protocol/tpm/kast.hpp"
 #include "protocol/wcce/identity_request.hpp"
+#include "protocol/wcce/key_info.hpp"
 
 namespace aikmock::protocol::scep {
 
@@ -31,12 +35,64 @@ response get_ca_cert(const certs::authority& a) {
   return r;
 }
 
-response answer_identity_request(const wcce::identity_request& request) {
-  if (!request.ek_info)
-    return error_response(error_id::no_ek_certificate, {}, "the PKCS#10 carries no szOID_ENROLL_EK_INFO attribute");
-  // The EK-bound challenge belongs to the enrollment exchange. Until it is
-  // built, say so plainly rather than blame the client's EK.
-  return error_response(error_id::exchange_unavailable, {}, "request carries szOID_ENROLL_EK_INFO");
+response pki_message_answer(bytes der) {
+  response r;
+  r.content_type = "application/x-pki-message";
+  r.body = std::string(as_chars(der));
+  return r;
+}
+
+bytes public_key_der(X509_REQ* csr) {
+  EVP_PKEY* key = X509_REQ_get0_pubkey(csr);
+  unsigned char* der = nullptr;
+  int n = key ? i2d_PUBKEY(key, &der) : 0;
+  if (n <= 0) return {};
+  bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+
+// What the identity request presents, as the exchange wants it. Attributes
+// that do not open are absent evidence, judged by the exchange and the policy.
+exchange::evidence evidence_from(const certs::authority& a, const wcce::identity_request& request,
+                                 std::string& refusal) {
+  exchange::evidence ev;
+  auto ek_info = wcce::open_ek_info(*request.ek_info, a.ra_encryption.get(), a.ra_encryption_key.get());
+  if (!ek_info.value) {
+    refusal = ek_info.error;
+    return ev;
+  }
+  ev.ek_certificate = ek_info.value->ek_certificate;
+  ev.ek_intermediates = ek_info.value->other_certificates;
+  ev.ek_public_key = ek_info.value->ek_public_key;
+  if (request.ek_public_area) ev.ek_public_area = wcce::octet_string_value(*request.ek_public_area);
+  if (request.aik_info) {
+    auto aik_info = wcce::open_aik_info(*request.aik_info, a.ra_encryption.get(), a.ra_encryption_key.get());
+    if (aik_info.value) ev.aik_public_key = aik_info.value->aik_public_key;
+  } else if (auto csr_key = public_key_der(request.csr.get()); !csr_key.empty()) {
+    ev.aik_public_key = std::move(csr_key);  // the certificate is requested for the PKCS#10's key
+  }
+  if (!request.attestation_statement) {
+    ev.aik_proof_error = "no attestation statement (szOID_ENROLL_ATTESTATION_STATEMENT)";
+    return ev;
+  }
+  auto kast_bytes = wcce::octet_string_value(*request.attestation_statement);
+  if (!kast_bytes) {
+    ev.aik_proof_error = "the attestation statement is not an OCTET STRING";
+    return ev;
+  }
+  auto kast = tpm::parse_kast(*kast_bytes);
+  if (!kast.value) {
+    ev.aik_proof_error = "attestation statement: " + kast.error;
+    return ev;
+  }
+  auto proof = tpm::parse_tpm20_id_binding(*kast.value);
+  if (!proof.value) {
+    ev.aik_proof_error = "idBinding: " + proof.error;
+    return ev;
+  }
+  ev.aik_proof = std::move(*proof.value);
+  return ev;
 }
 
 std::string canonical_operation(std::string_view op) {
@@ -46,8 +102,9 @@ std::string canonical_operation(std::string_view op) {
 }
 }  // namespace
 
-scep_service::scep_service(std::shared_ptr<const policy::policy> policy, policy::random_source random)
-    : policy_(std::move(policy)), random_(std::move(random)) {}
+scep_service::scep_service(std::shared_ptr<const policy::policy> policy, policy::random_source random,
+                           std::shared_ptr<const exchange::enrollment_engine> engine)
+    : policy_(std::move(policy)), random_(std::move(random)), engine_(std::move(engine)) {}
 
 response scep_service::handle(const certs::authority& authority, const scep_request& request) const {
   policy::request_facts facts;
@@ -61,17 +118,18 @@ response scep_service::handle(const certs::authority& authority, const scep_requ
 
   if (facts.operation == "GetCACaps" || facts.operation == "GetCACert") {
     if (!get) return error_response(error_id::method_not_allowed, {{"method", request.method}});
-    return decide(facts, request, facts.operation == "GetCACaps" ? get_ca_caps() : get_ca_cert(authority));
+    return decide(facts, request, facts.operation == "GetCACaps" ? get_ca_caps() : get_ca_cert(authority), {});
   }
   if (facts.operation == "PKIOperation") {
-    response answer = pki_operation(authority, request, facts);
-    return decide(facts, request, std::move(answer));
+    std::optional<policy::decision> decided;
+    response answer = pki_operation(authority, request, facts, decided);
+    return decide(facts, request, std::move(answer), std::move(decided));
   }
   return error_response(error_id::unsupported_operation, {{"operation", request.operation}});
 }
 
 response scep_service::pki_operation(const certs::authority& a, const scep_request& r,
-                                     policy::request_facts&) const {
+                                     policy::request_facts& facts, std::optional<policy::decision>& decided) const {
   bytes message;
   if (iequals(r.method, "GET")) {
     auto decoded = from_base64(r.message);
@@ -83,27 +141,72 @@ response scep_service::pki_operation(const certs::authority& a, const scep_reque
 
   auto parsed = parse_pki_message(message, a.ra_encryption.get(), a.ra_encryption_key.get());
   if (!parsed.message) return error_response(error_id::scep_parse_failed, {}, parsed.error);
-  const int type = parsed.message->message_type;
+  const pki_message& msg = *parsed.message;
+  const int type = msg.message_type;
+
+  if (type == static_cast<int>(message_type::cert_poll)) {
+    // Round 2, the challenge answer (our choice of carrier, docs/protocol.md):
+    // CertPoll for the pending transaction, the sealed state echoed as a signed
+    // attribute, the recovered secret in the envelope.
+    facts.operation = "ChallengeAnswer";
+    const bytes* state = msg.attribute(certs::oids::enroll_scep_server_state);
+    if (!state)
+      return error_response(error_id::challenge_state_invalid, {}, "the answer carries no szOID_ENROLL_SCEP_SERVER_STATE");
+    auto done = engine_->finish(a, as_chars(*state), msg.content);
+    if (!done.issued) return std::move(*done.refusal);
+    cert_rep rep;
+    rep.status = pki_status::success;
+    rep.transaction_id = msg.transaction_id;
+    rep.recipient_nonce = msg.sender_nonce;
+    rep.certificates.push_back(done.issued->certificate.get());
+    for (const auto& c : done.issued->chain) rep.certificates.push_back(c.get());
+    return pki_message_answer(build_cert_rep(rep, a.ra_signing.get(), a.ra_signing_key.get(), msg.signer.get()));
+  }
+
   if (type != static_cast<int>(message_type::pkcs_req) && type != static_cast<int>(message_type::renewal_req))
     return error_response(error_id::scep_parse_failed, {}, "unsupported messageType " + std::to_string(type));
-
-  auto request = wcce::parse_identity_request(parsed.message->content);
+  auto request = wcce::parse_identity_request(msg.content);
   if (!request.request) return error_response(error_id::scep_parse_failed, {}, request.error);
-  return answer_identity_request(*request.request);
+  if (!request.request->ek_info)
+    return error_response(error_id::no_ek_certificate, {}, "the PKCS#10 carries no szOID_ENROLL_EK_INFO attribute");
+
+  std::string refusal;
+  auto evidence = evidence_from(a, *request.request, refusal);
+  if (!refusal.empty()) return error_response(error_id::no_ek_certificate, {}, refusal);
+
+  auto begun = engine_->begin(a, evidence, *policy_, random_, facts, msg.transaction_id);
+  decided = begun.decision;
+  if (begun.refusal) return std::move(*begun.refusal);
+  if (!begun.issued) return response{};  // the policy refused: decide() answers
+
+  // Round 1 answered: PENDING (Windows' SCEPDispositionPendingChallenge), the
+  // activation blob and the sealed state as signed attributes.
+  cert_rep rep;
+  rep.status = pki_status::pending;
+  rep.transaction_id = msg.transaction_id;
+  rep.recipient_nonce = msg.sender_nonce;
+  rep.attributes.push_back({certs::oids::enroll_attestation_challenge, begun.issued->windows_blob});
+  rep.attributes.push_back({certs::oids::enroll_scep_server_state, bytes(begun.issued->state.begin(), begun.issued->state.end())});
+  auto answer = pki_message_answer(build_cert_rep(rep, a.ra_signing.get(), a.ra_signing_key.get(), msg.signer.get()));
+  answer.detail = "challenge made with the " + begun.issued->credential_profile + " credential profile";
+  return answer;
 }
 
 // The policy speaks last, as a service's front end would: a fault, a throttle
 // or a hang-up replaces whatever the endpoint would have answered; an accept
 // lets that answer through (after any delay).
-response scep_service::decide(const policy::request_facts& facts, const scep_request& request,
-                              response answer) const {
-  auto d = policy::evaluate(*policy_, facts, random_);
+response scep_service::decide(const policy::request_facts& facts, const scep_request& request, response answer,
+                              std::optional<policy::decision> decided) const {
+  auto d = decided ? std::move(*decided) : policy::evaluate(*policy_, facts, random_);
   std::vector<std::string> trace;
   for (const auto& step : d.trace) trace.push_back(step.check + ": " + step.result);
 
   if (d.what == policy::decision::kind::close) {
     answer = response{};
     answer.drop = true;
+  } else if (d.what == policy::decision::kind::reject && d.error && !answer.error_key.empty() &&
+             answer.error_key == policy::catalog_entry(*d.error).key) {
+    // The exchange answered this refusal already, with its reason.
   } else if (d.what == policy::decision::kind::reject && d.error) {
     std::string detail = "policy rule " + d.decided_by;
     answer = error_response(*d.error, {{"host", request.host}, {"operation", facts.operation}}, detail);

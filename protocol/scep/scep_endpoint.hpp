@@ -4,11 +4,13 @@
 // server hands it the operation, method and body; it answers with a
 // protocol::response that may also ask the transport to wait or hang up).
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "certs/authority.hpp"
 #include "common/bytes.hpp"
 #include "policy/policy.hpp"
+#include "protocol/exchange/enrollment.hpp"
 #include "protocol/response.hpp"
 
 namespace aikmock::protocol::scep {
@@ -29,19 +31,23 @@ inline constexpr std::string_view ca_caps = "POSTPKIOperation\nSHA-256\nSHA-512\
 class scep_service {
  public:
   // `random` feeds the policy's probability rules; it must be safe to call from every thread.
-  scep_service(std::shared_ptr<const policy::policy> policy, policy::random_source random);
+  scep_service(std::shared_ptr<const policy::policy> policy, policy::random_source random,
+               std::shared_ptr<const exchange::enrollment_engine> engine);
 
   response handle(const certs::authority& authority, const scep_request& request) const;
   const policy::policy& active_policy() const { return *policy_; }
 
  private:
   response pki_operation(const certs::authority& authority, const scep_request& request,
-                         policy::request_facts& facts) const;
-  // Applies the policy's decision to an answer the endpoint would give.
-  response decide(const policy::request_facts& facts, const scep_request& request, response answer) const;
+                         policy::request_facts& facts, std::optional<policy::decision>& decided) const;
+  // Applies the policy's decision to an answer the endpoint would give; the
+  // exchange may have taken it already, with the EK's facts.
+  response decide(const policy::request_facts& facts, const scep_request& request, response answer,
+                  std::optional<policy::decision> decided) const;
 
   std::shared_ptr<const policy::policy> policy_;
   policy::random_source random_;
+  std::shared_ptr<const exchange::enrollment_engine> engine_;
 };
 
 // A random source for probability rules: a per-thread generator seeded from the OS.
