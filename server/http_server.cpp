@@ -74,10 +74,11 @@ http_server::http_server(const config& cfg, std::ostream& log_out)
       trust_, std::make_shared<const protocol::exchange::state_sealer>(
                   protocol::exchange::state_sealer::from_file(lab.path_of(lab.sealing_key))),
       certs::load_certificate(lab.path_of(lab.aik_root.certificate)));
-  auto scep = std::make_shared<const protocol::scep::scep_service>(
-      std::make_shared<const policy::policy>(policy::resolve_policy(cfg.policy)), protocol::scep::thread_random(),
-      engine);
-  state_ = std::make_shared<server_state>(router(authorities_, default_authority, scep), log_, cfg.limits);
+  auto active_policy = std::make_shared<const policy::policy>(policy::resolve_policy(cfg.policy));
+  auto scep = std::make_shared<const protocol::scep::scep_service>(active_policy, protocol::scep::thread_random(), engine);
+  auto json = std::make_shared<const protocol::json_api>(active_policy, protocol::scep::thread_random(), engine,
+                                                         authorities_);
+  state_ = std::make_shared<server_state>(router(authorities_, default_authority, scep, json), log_, cfg.limits);
 
   if (!cfg.https.empty()) {
     tls_.emplace(make_tls_context(lab));

@@ -80,8 +80,11 @@ routed_response make_error_response(error_id id, const request_t* request, std::
 
 router::router(std::shared_ptr<const certs::authority_directory> authorities,
                std::shared_ptr<const certs::authority> default_authority,
-               std::shared_ptr<const protocol::scep::scep_service> scep)
-    : authorities_(std::move(authorities)), default_authority_(std::move(default_authority)), scep_(std::move(scep)) {}
+               std::shared_ptr<const protocol::scep::scep_service> scep, std::shared_ptr<const protocol::json_api> json)
+    : authorities_(std::move(authorities)),
+      default_authority_(std::move(default_authority)),
+      scep_(std::move(scep)),
+      json_(std::move(json)) {}
 
 routed_response router::handle(const request_t& req, const std::string& scheme) const {
   auto respond = [&](const protocol::response& answer, const std::string& authority) {
@@ -93,17 +96,26 @@ routed_response router::handle(const request_t& req, const std::string& scheme) 
   const std::string host(req[http::field::host]);
   std::shared_ptr<const certs::authority> authority = default_authority_;
   std::string note;
-  if (auto label = parse_authority_label(host)) {
+  const auto label = parse_authority_label(host);
+  if (label) {
     authority = label->name_id ? authorities_->by_name_id(label->id) : authorities_->by_key_id(label->id);
     if (authority && !iequals(authority->vendor, label->vendor))
       note = "host vendor prefix " + label->vendor + " differs from the authority's vendor " + authority->vendor;
+  }
+
+  auto target = parse_request_target(req.target());
+  // The JSON API finds the authority from the EK on a plain host.
+  if (target && istarts_with(target->path, protocol::json_api_prefix) && json_ && (authority || !label)) {
+    std::string served_by;
+    auto answer = json_->handle(req.method_string(), target->path, req.body(), label ? authority.get() : nullptr,
+                                host_without_port(host), served_by);
+    return respond(answer, served_by);
   }
   if (!authority) {
     std::string name(host_without_port(host));
     return respond(protocol::error_response(error_id::unknown_authority, {{"host", name}}, "no such authority"), {});
   }
 
-  auto target = parse_request_target(req.target());
   if (!target) return respond(protocol::error_response(error_id::bad_request, {}, "malformed request target"), authority->name);
 
   if (!iequals(target->path, scep_path) && !iequals(target->path, std::string(scep_path) + "/")) {

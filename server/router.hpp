@@ -8,6 +8,7 @@
 #include "certs/authority.hpp"
 #include "policy/error_catalog.hpp"
 #include "protocol/response.hpp"
+#include "protocol/json_api.hpp"
 #include "protocol/scep/scep_endpoint.hpp"
 #include "server/beast.hpp"
 
@@ -33,7 +34,7 @@ class router {
   // default_authority may be null: plain hosts then get the unknown-authority 404.
   router(std::shared_ptr<const certs::authority_directory> authorities,
          std::shared_ptr<const certs::authority> default_authority,
-         std::shared_ptr<const protocol::scep::scep_service> scep);
+         std::shared_ptr<const protocol::scep::scep_service> scep, std::shared_ptr<const protocol::json_api> json);
 
   routed_response handle(const request_t& request, const std::string& scheme) const;
 
@@ -41,6 +42,7 @@ class router {
   std::shared_ptr<const certs::authority_directory> authorities_;
   std::shared_ptr<const certs::authority> default_authority_;
   std::shared_ptr<const protocol::scep::scep_service> scep_;
+  std::shared_ptr<const protocol::json_api> json_;
 };
 
 // A response built from a protocol answer, with the headers every answer carries.

@@ -24,6 +24,7 @@ aikmock_add_test(server_socket_tests SOURCES server_socket_tests.cpp test_http_c
 aikmock_add_test(exchange_state_tests SOURCES exchange_state_tests.cpp LIBS aikmock_protocol LAB LABELS exchange)
 aikmock_add_test(aik_certificate_tests SOURCES aik_certificate_tests.cpp LIBS aikmock_certs LAB LABELS exchange)
 aikmock_add_test(exchange_tests SOURCES exchange_tests.cpp LIBS aikmock_protocol LAB LABELS exchange)
+aikmock_add_test(json_api_tests SOURCES json_api_tests.cpp LIBS aikmock_protocol nlohmann_json::nlohmann_json LAB LABELS exchange)
 
 # EK certificate intake, the TPM vendor trust store and EK chain validation: one fixture per quirk,
 # the lab PKI through the trust store, and the real EK certificates in shared/testdata/real-ek.

@@ -277,6 +277,15 @@ round1_result enrollment_engine::begin(const certs::authority& authority, const 
   return out;
 }
 
+std::optional<std::string> enrollment_engine::authority_of_state(std::string_view token) const {
+  auto plain = sealer_->open(token);
+  if (!plain) return std::nullopt;
+  json state = json::parse(plain->begin(), plain->end(), nullptr, false);
+  OPENSSL_cleanse(plain->data(), plain->size());
+  if (!state.is_object() || !state.contains("a") || !state["a"].is_string()) return std::nullopt;
+  return state["a"].get<std::string>();
+}
+
 round2_result enrollment_engine::finish(const certs::authority& authority, std::string_view token, byte_view secret,
                                         std::chrono::system_clock::time_point now) const {
   round2_result out;

@@ -80,6 +80,8 @@ class enrollment_engine {
                        std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) const;
 
   const certs::trust_store& trust() const { return *trust_; }
+  // The KeyId of the authority a sealed state belongs to; nullopt when it does not open.
+  std::optional<std::string> authority_of_state(std::string_view state) const;
 
  private:
   std::shared_ptr<const certs::trust_store> trust_;

@@ -7,6 +7,7 @@
 #include "protocol/scep/degenerate_pkcs7.hpp"
 #include "protocol/scep/pki_message.hpp"
 #include "certs/oids.hpp"
+#include "protocol/policy_gate.hpp"
 #include "protocol/scep/cert_rep.hpp"
 #include "protocol/tpm/kast.hpp"
 #include "protocol/wcce/identity_request.hpp"
@@ -192,30 +193,10 @@ response scep_service::pki_operation(const certs::authority& a, const scep_reque
   return answer;
 }
 
-// The policy speaks last, as a service's front end would: a fault, a throttle
-// or a hang-up replaces whatever the endpoint would have answered; an accept
-// lets that answer through (after any delay).
 response scep_service::decide(const policy::request_facts& facts, const scep_request& request, response answer,
                               std::optional<policy::decision> decided) const {
   auto d = decided ? std::move(*decided) : policy::evaluate(*policy_, facts, random_);
-  std::vector<std::string> trace;
-  for (const auto& step : d.trace) trace.push_back(step.check + ": " + step.result);
-
-  if (d.what == policy::decision::kind::close) {
-    answer = response{};
-    answer.drop = true;
-  } else if (d.what == policy::decision::kind::reject && d.error && !answer.error_key.empty() &&
-             answer.error_key == policy::catalog_entry(*d.error).key) {
-    // The exchange answered this refusal already, with its reason.
-  } else if (d.what == policy::decision::kind::reject && d.error) {
-    std::string detail = "policy rule " + d.decided_by;
-    answer = error_response(*d.error, {{"host", request.host}, {"operation", facts.operation}}, detail);
-    if (d.retry_after) answer.headers.emplace_back("Retry-After", std::to_string(*d.retry_after));
-  }
-  answer.delay = d.delay;
-  answer.policy_rule = d.decided_by;
-  answer.policy_trace = std::move(trace);
-  return answer;
+  return apply_decision(std::move(d), request.host, facts.operation, std::move(answer));
 }
 
 policy::random_source thread_random() {
