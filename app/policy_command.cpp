@@ -4,7 +4,16 @@
 #include <string_view>
 
 #include "app/cli.hpp"
+#include "certs/lab_manifest.hpp"
+#include "certs/openssl_types.hpp"
+#include "certs/trust_store.hpp"
+#include "common/files.hpp"
 #include "policy/policy_file.hpp"
+#include "protocol/exchange/explain.hpp"
+#include "protocol/tpm/credential.hpp"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
 
 namespace aikmock::app {
 
@@ -15,10 +24,82 @@ constexpr const char* usage = R"(usage: aikmock policy COMMAND
   show NAME         a built-in policy as JSON (a starting point for your own file)
   check FILE|NAME   load a policy and report the first error with its line and key,
                     or a summary of its rules; exit status 0 only when it is valid
+  explain --ek-cert FILE [--policy NAME|FILE] [--ek-public FILE] [--trust DIR]... [--lab DIR]
+                    what the service would answer this TPM's enrollment, without a server:
+                    the decision and its trace as JSON (the AIK proof is taken as valid)
 
 Select a policy for the server with `aikmock serve --policy NAME|FILE`.
 The file format is described in docs/policy.md.
 )";
+// What the service would answer an enrollment with this EK: the same EK
+// assessment and policy evaluation as the exchange, and the credential profile's
+// verdict on the EK, without a server or a TPM.
+int explain(int argc, char** argv) {
+  args a(argc, argv, 3, {"policy", "ek-cert", "ek-public", "trust", "lab"}, {});
+  auto ek_cert = a.value("ek-cert");
+  if (!ek_cert) throw usage_error("policy explain needs --ek-cert FILE");
+  certs::load_openssl_providers();
+  auto pol = policy::resolve_policy(a.value("policy").value_or(std::string(policy::default_policy_name)));
+
+  std::vector<std::filesystem::path> trust_dirs;
+  const std::filesystem::path lab_dir = a.value("lab").value_or("lab");
+  if (std::filesystem::exists(lab_dir / "manifest.json")) {
+    auto lab = certs::load_lab_manifest(lab_dir);
+    trust_dirs.push_back(lab.path_of(lab.trust_store));
+  }
+  for (const auto& d : a.values("trust")) trust_dirs.emplace_back(d);
+  auto trust = certs::trust_store::load(trust_dirs);
+
+  protocol::exchange::evidence ev;
+  auto cert_bytes = read_file(*ek_cert, 1 << 20);
+  if (!cert_bytes) throw std::runtime_error("cannot read " + *ek_cert);
+  ev.ek_certificate = std::move(*cert_bytes);
+  if (auto f = a.value("ek-public")) {
+    auto pub = read_file(*f, 1 << 16);
+    if (!pub) throw std::runtime_error("cannot read " + *f);
+    ev.ek_public_area = std::move(*pub);
+  }
+  auto x = protocol::exchange::explain_enrollment(pol, ev, *trust.store);
+
+  nlohmann::ordered_json out;
+  out["policy"] = pol.name;
+  if (x.facts) {
+    const auto& e = *x.facts;
+    out["facts"] = {{"manufacturer", e.manufacturer}, {"model", e.model}, {"firmware", e.firmware},
+                    {"template", e.tpl}, {"keyType", e.key_type}, {"keyBits", e.key_bits},
+                    {"signatureHash", e.signature_hash}, {"issuerKeyId", e.issuer_key_id}, {"device", e.device},
+                    {"findings", e.findings}, {"chainValid", e.chain_valid}, {"chainFailure", e.chain_failure},
+                    {"rocaVulnerable", e.roca_vulnerable}, {"aikProof", "not evaluated (taken as valid)"}};
+  }
+  nlohmann::json trace = nlohmann::json::array();
+  for (const auto& step : x.decision.trace) trace.push_back(step.check + ": " + step.result);
+  out["trace"] = trace;
+  out["decidedBy"] = x.decision.decided_by;
+  if (x.decision.delay.count()) out["delayMs"] = x.decision.delay.count();
+  switch (x.decision.what) {
+    case policy::decision::kind::close: out["decision"] = "close"; break;
+    case policy::decision::kind::accept:
+      out["decision"] = "accept";
+      out["credentialProfile"] = std::string(policy::profile_name(x.decision.profile));
+      if (x.challenge)
+        out["challenge"] = {{"hash", std::string(protocol::tpm::alg_name(x.challenge->hash))},
+                            {"aesKeyBits", x.challenge->aes_key_bits},
+                            {"seedBytes", x.challenge->seed_size}};
+      break;
+    case policy::decision::kind::reject: {
+      const auto& e = policy::catalog_entry(x.decision.error.value_or(policy::error_id::internal_error));
+      out["decision"] = "reject";
+      out["status"] = e.status;
+      out["message"] = policy::error_message(e);
+      out["error"] = e.key;
+      if (x.decision.retry_after) out["retryAfter"] = *x.decision.retry_after;
+      if (!x.reason.empty()) out["reason"] = x.reason;
+      break;
+    }
+  }
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
 }  // namespace
 
 int run_policy_command(int argc, char** argv) {
@@ -27,6 +108,7 @@ int run_policy_command(int argc, char** argv) {
     std::cout << usage;
     return sub.empty() ? 2 : 0;
   }
+  if (sub == "explain") return explain(argc, argv);
   args a(argc, argv, 3, {}, {});
   const auto& rest = a.positional();
 

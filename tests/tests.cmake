@@ -24,6 +24,7 @@ aikmock_add_test(server_socket_tests SOURCES server_socket_tests.cpp test_http_c
 aikmock_add_test(exchange_state_tests SOURCES exchange_state_tests.cpp LIBS aikmock_protocol LAB LABELS exchange)
 aikmock_add_test(aik_certificate_tests SOURCES aik_certificate_tests.cpp LIBS aikmock_certs LAB LABELS exchange)
 aikmock_add_test(exchange_tests SOURCES exchange_tests.cpp LIBS aikmock_protocol LAB LABELS exchange)
+aikmock_add_test(real_ek_policy_tests SOURCES real_ek_policy_tests.cpp LIBS aikmock_protocol LABELS exchange)
 aikmock_add_test(json_api_tests SOURCES json_api_tests.cpp LIBS aikmock_protocol nlohmann_json::nlohmann_json LAB LABELS exchange)
 
 # EK certificate intake, the TPM vendor trust store and EK chain validation: one fixture per quirk,
@@ -33,3 +34,12 @@ aikmock_add_test(ek_certificate_tests SOURCES ek_certificate_tests.cpp ek_fixtur
 aikmock_add_test(trust_store_tests SOURCES trust_store_tests.cpp ek_fixtures.cpp
   LIBS aikmock_certs aikmock_tpm LAB LABELS pki)
 aikmock_add_test(real_ek_tests SOURCES real_ek_tests.cpp LIBS aikmock_certs LABELS pki)
+
+# `aikmock policy explain`, as a lab asks it: the Lenovo EK under both policies.
+add_test(NAME policy_explain_cli COMMAND sh -c
+  "set -e; L='${CMAKE_BINARY_DIR}/test-lab'; A='$<TARGET_FILE:aikmock>';
+   \"$A\" policy explain --lab \"$L\" --ek-cert \"$L/eks/stm-h6/ek-cert.der\" | grep -q '\"error\": \"encrypt-secret-failed\"';
+   \"$A\" policy explain --lab \"$L\" --ek-cert \"$L/eks/stm-h6/ek-cert.der\" --ek-public \"$L/eks/stm-h6/ek.pub\" --policy tcg-complete | grep -q '\"decision\": \"accept\"';
+   \"$A\" policy check strict >/dev/null;
+   ! \"$A\" policy explain --lab \"$L\" 2>/dev/null")
+set_tests_properties(policy_explain_cli PROPERTIES FIXTURES_REQUIRED lab LABELS unit)

@@ -115,22 +115,18 @@ enrollment_engine::enrollment_engine(std::shared_ptr<const certs::trust_store> t
                                      enrollment_options options)
     : trust_(std::move(trust)), sealer_(std::move(sealer)), aik_root_(std::move(aik_root)), options_(std::move(options)) {}
 
-round1_result enrollment_engine::begin(const certs::authority& authority, const evidence& ev,
-                                       const policy::policy& pol, const policy::random_source& random,
-                                       policy::request_facts& facts, const std::string& transaction_id) const {
-  round1_result out;
-  auto refuse_with = [&](error_id id, std::string detail) {
-    out.refusal = refuse(id, std::move(detail));
-    out.decision.what = policy::decision::kind::reject;
-    out.decision.error = id;
-    out.decision.decided_by = "exchange";
-    return out;
+ek_assessment assess_ek(const evidence& ev, const certs::trust_store& trust, const certs::authority* authority,
+                        const certs::ek_chain_options& chain_options) {
+  ek_assessment out;
+  auto refuse_with = [&](std::string detail) {
+    out.refusal = refuse(error_id::no_ek_certificate, std::move(detail));
+    return std::move(out);
   };
 
   // The EK certificate: without one there is nothing to trust.
-  if (!ev.ek_certificate) return refuse_with(error_id::no_ek_certificate, "the request carries no EK certificate");
+  if (!ev.ek_certificate) return refuse_with("the request carries no EK certificate");
   auto ek = certs::parse_ek_certificate(*ev.ek_certificate);
-  if (!ek) return refuse_with(error_id::no_ek_certificate, "EK certificate: " + ek.error);
+  if (!ek) return refuse_with("EK certificate: " + ek.error);
   const certs::ek_certificate& cert = *ek.value;
 
   std::vector<certs::x509_ptr> helpers;
@@ -142,39 +138,35 @@ round1_result enrollment_engine::begin(const certs::authority& authority, const 
       helpers.push_back(std::move(parsed.value->x509));
     }
   }
-  certs::ek_chain_options chain_options;
-  chain_options.ignore_unknown_critical_extensions = pol.ignore_unknown_critical_extensions;
-  auto chain = certs::validate_ek_chain(cert, *trust_, helper_ptrs, chain_options);
+  auto chain = certs::validate_ek_chain(cert, trust, helper_ptrs, chain_options);
 
   // The EK public MakeCredential is computed from.
-  std::optional<tpm::tpmt_public> ek_public;
   std::string template_id;
   if (ev.ek_public_area) {
     auto parsed = tpm::parse_public2b(*ev.ek_public_area);
-    if (!parsed.value) return refuse_with(error_id::no_ek_certificate, "EK public: " + parsed.error);
+    if (!parsed.value) return refuse_with("EK public: " + parsed.error);
     auto check = certs::check_ek_key(cert, *parsed.value);
-    if (!check.key_matches)
-      return refuse_with(error_id::no_ek_certificate, "the EK public is not the EK certificate's key: " + check.reason);
+    if (!check.key_matches) return refuse_with("the EK public is not the EK certificate's key: " + check.reason);
     template_id = std::string(check.classification.label());
-    ek_public = *parsed.value;
+    out.ek_public = *parsed.value;
   } else {
     const tpm::ek_template* t = template_for(cert.key);
-    if (!t) return refuse_with(error_id::no_ek_certificate, "no EK template has this certificate's key type and size");
+    if (!t) return refuse_with("no EK template has this certificate's key type and size");
     try {
-      ek_public = tpm::ek_public_from_key(*t, cert.public_key.get());
+      out.ek_public = tpm::ek_public_from_key(*t, cert.public_key.get());
     } catch (const std::exception& e) {
-      return refuse_with(error_id::no_ek_certificate, std::string("EK public: ") + e.what());
+      return refuse_with(std::string("EK public: ") + e.what());
     }
     template_id = std::string(t->id);
   }
   if (ev.ek_public_key) {
     auto claimed = key_from_spki(*ev.ek_public_key);
     if (!claimed || EVP_PKEY_eq(claimed.get(), cert.public_key.get()) != 1)
-      return refuse_with(error_id::no_ek_certificate, "the EK key sent is not the EK certificate's key");
+      return refuse_with("the EK key sent is not the EK certificate's key");
   }
 
   // What the policy decides on.
-  policy::ek_facts e;
+  policy::ek_facts& e = out.facts;
   e.manufacturer = cert.tpm.manufacturer;
   e.model = cert.tpm.model;
   e.firmware = cert.tpm.version;
@@ -190,17 +182,39 @@ round1_result enrollment_engine::begin(const certs::authority& authority, const 
   e.chain_failure = chain.ok() ? "" : std::string(certs::to_string(chain.failure)) + ": " + chain.reason;
   // A valid chain to another vendor CA is not this authority's EK (Windows picks the
   // authority from the EK certificate's issuer).
-  if (chain.ok() && chain.issuing_ca && !iequals(chain.issuing_ca->identity.key_id, authority.key_id)) {
+  if (authority && chain.ok() && chain.issuing_ca && !iequals(chain.issuing_ca->identity.key_id, authority->key_id)) {
     e.chain_valid = false;
     e.chain_failure = "issued by " + chain.issuing_ca->identity.key_id + ", not by this authority's CA " +
-                      authority.key_id;
+                      authority->key_id;
   }
   if (cert.key.algorithm == certs::ek_key_algorithm::rsa) {
     BIGNUM* n = nullptr;
     if (EVP_PKEY_get_bn_param(cert.public_key.get(), "n", &n) == 1) e.roca_vulnerable = has_roca_fingerprint(n);
     BN_free(n);
   }
-  facts.ek = e;
+  out.tpm = cert.tpm;
+  return out;
+}
+
+round1_result enrollment_engine::begin(const certs::authority& authority, const evidence& ev,
+                                       const policy::policy& pol, const policy::random_source& random,
+                                       policy::request_facts& facts, const std::string& transaction_id) const {
+  round1_result out;
+  auto refuse_with = [&](error_id id, std::string detail) {
+    out.refusal = refuse(id, std::move(detail));
+    out.decision.what = policy::decision::kind::reject;
+    out.decision.error = id;
+    out.decision.decided_by = "exchange";
+    return std::move(out);
+  };
+
+  certs::ek_chain_options chain_options;
+  chain_options.ignore_unknown_critical_extensions = pol.ignore_unknown_critical_extensions;
+  auto ek = assess_ek(ev, *trust_, &authority, chain_options);
+  if (ek.refusal) return refuse_with(error_id::no_ek_certificate, ek.refusal->detail);
+  facts.ek = ek.facts;
+  const std::optional<tpm::tpmt_public>& ek_public = ek.ek_public;
+  const certs::tpm_identity& tpm_identity = ek.tpm;
 
   // The AIK and the proof that the TPM made it.
   std::optional<tpm::tpmt_public> aik;
@@ -258,9 +272,9 @@ round1_result enrollment_engine::begin(const certs::authority& authority, const 
              {"t", transaction_id},
              {"s", to_base64(secret)},
              {"k", to_base64(tpm::marshal_public2b(*aik))},
-             {"m", cert.tpm.manufacturer},
-             {"o", cert.tpm.model},
-             {"f", cert.tpm.version},
+             {"m", tpm_identity.manufacturer},
+             {"o", tpm_identity.model},
+             {"f", tpm_identity.version},
              {"e", std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count()},
              {"i", hex_of_random(16)}};
   std::string plain = state.dump();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "certs/authority.hpp"
+#include "certs/ek_certificate_profile.hpp"
 #include "certs/ek_chain.hpp"
 #include "certs/trust_store.hpp"
 #include "common/bytes.hpp"
@@ -64,6 +65,19 @@ struct enrollment_options {
   std::chrono::seconds state_lifetime{600};
   std::string aia_base = "http://aikmock.invalid/aia/";  // + issuing CA name + ".cer"
 };
+
+// What the EK evidence shows, before any AIK: the facts a policy decides on,
+// the EK public MakeCredential needs, and the TPM identity the AIK certificate
+// copies; or why the EK is refused outright. `authority`, when given, must be
+// the one whose CA issued the EK.
+struct ek_assessment {
+  std::optional<response> refusal;
+  policy::ek_facts facts;
+  std::optional<tpm::tpmt_public> ek_public;
+  certs::tpm_identity tpm;
+};
+ek_assessment assess_ek(const evidence& evidence, const certs::trust_store& trust, const certs::authority* authority,
+                        const certs::ek_chain_options& chain_options);
 
 class enrollment_engine {
  public:
