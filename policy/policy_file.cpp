@@ -105,7 +105,10 @@ class reader {
   rule_action action(const json& j, const std::string& ptr) const {
     expect_object(j, ptr);
     if (j.size() != 1) fail(ptr, "must hold exactly one of accept, reject, throttle, fault, close, delayMs");
-    const auto& [k, v] = *j.items().begin();
+    // The only key and its value (not through items(): its proxy is a temporary).
+    const auto first = j.begin();
+    const std::string k = first.key();
+    const json& v = first.value();
     const std::string p = ptr + "/" + k;
     rule_action a;
     if (k == "accept") {
@@ -223,6 +226,9 @@ policy parse_policy(std::string_view text, const std::string& source) {
       std::size_t line = 1;
       for (std::size_t i = 0; i < e.byte && i < text.size(); ++i) line += text[i] == '\n';
       throw policy_error(source + ":" + std::to_string(line) + ": not valid JSON");
+    } catch (const json::exception&) {
+      // Not a syntax error but still unreadable (a number out of range, say).
+      throw policy_error(source + ": not valid JSON");
     }
     throw policy_error(source + ": not valid JSON");
   }

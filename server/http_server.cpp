@@ -58,27 +58,15 @@ unsigned thread_count(const config& cfg) {
 http_server::http_server(const config& cfg, std::ostream& log_out)
     : cfg_(cfg), log_(log_out), ioc_(static_cast<int>(thread_count(cfg))), drain_timer_(ioc_) {
   auto lab = certs::load_lab_manifest(cfg.lab);
-  std::vector<std::filesystem::path> trust_dirs{lab.path_of(lab.trust_store)};
-  trust_dirs.insert(trust_dirs.end(), cfg.trust.begin(), cfg.trust.end());
-  auto trust = certs::trust_store::load(trust_dirs);
-  for (const auto& e : trust.errors)
-    log_.event("trust-load-error", nlohmann::json{{"path", e.path.string()}, {"reason", e.reason}}.dump());
-  trust_ = trust.store;
-  authorities_ = certs::authority_directory::from_lab_and_trust(lab, *trust_, [this](const std::string& name) {
-    log_.event("authority-minted", nlohmann::json{{"authority", name}}.dump());
-  });
-  auto default_authority = pick_default_authority(*authorities_, cfg.default_authority);
   if (lab.sealing_key.empty())
     throw std::runtime_error(cfg.lab.string() + " has no sealing key (made by an older aikmock): create a new lab");
-  auto engine = std::make_shared<const protocol::exchange::enrollment_engine>(
-      trust_, std::make_shared<const protocol::exchange::state_sealer>(
-                  protocol::exchange::state_sealer::from_file(lab.path_of(lab.sealing_key))),
-      certs::load_certificate(lab.path_of(lab.aik_root.certificate)));
-  auto active_policy = std::make_shared<const policy::policy>(policy::resolve_policy(cfg.policy));
-  auto scep = std::make_shared<const protocol::scep::scep_service>(active_policy, protocol::scep::thread_random(), engine);
-  auto json = std::make_shared<const protocol::json_api>(active_policy, protocol::scep::thread_random(), engine,
-                                                         authorities_);
-  state_ = std::make_shared<server_state>(router(authorities_, default_authority, scep, json), log_, cfg.limits);
+  sealer_ = std::make_shared<const protocol::exchange::state_sealer>(
+      protocol::exchange::state_sealer::from_file(lab.path_of(lab.sealing_key)));
+  auto trust = load_trust(lab);
+  for (const auto& e : trust.errors)
+    log_.event("trust-load-error", nlohmann::json{{"path", e.path.string()}, {"reason", e.reason}}.dump());
+  state_ = std::make_shared<server_state>(build_routes(lab, trust.store, policy::resolve_policy(cfg.policy)), log_,
+                                          cfg.limits);
 
   if (!cfg.https.empty()) {
     tls_.emplace(make_tls_context(lab));
@@ -93,6 +81,54 @@ http_server::http_server(const config& cfg, std::ostream& log_out)
 }
 
 http_server::~http_server() = default;
+
+certs::trust_store::load_result http_server::load_trust(const certs::lab_manifest& lab) const {
+  std::vector<std::filesystem::path> dirs{lab.path_of(lab.trust_store)};
+  dirs.insert(dirs.end(), cfg_.trust.begin(), cfg_.trust.end());
+  return certs::trust_store::load(dirs);
+}
+
+std::shared_ptr<const route_set> http_server::build_routes(const certs::lab_manifest& lab,
+                                                           std::shared_ptr<const certs::trust_store> trust,
+                                                           policy::policy active) {
+  auto authorities = certs::authority_directory::from_lab_and_trust(lab, *trust, [this](const std::string& name) {
+    log_.event("authority-minted", nlohmann::json{{"authority", name}}.dump());
+  });
+  auto engine = std::make_shared<const protocol::exchange::enrollment_engine>(
+      trust, sealer_, certs::load_certificate(lab.path_of(lab.aik_root.certificate)),
+      protocol::exchange::enrollment_options{}, replays_);
+  auto shared_policy = std::make_shared<const policy::policy>(std::move(active));
+  auto r = std::make_shared<route_set>();
+  r->default_authority = pick_default_authority(*authorities, cfg_.default_authority);
+  r->scep = std::make_shared<const protocol::scep::scep_service>(shared_policy, protocol::scep::thread_random(), engine);
+  r->json = std::make_shared<const protocol::json_api>(shared_policy, protocol::scep::thread_random(), engine,
+                                                      authorities);
+  r->authorities = authorities;
+  routes_ = r;
+  return r;
+}
+
+bool http_server::reload() {
+  try {
+    auto lab = certs::load_lab_manifest(cfg_.lab);
+    auto trust = load_trust(lab);
+    if (!trust.errors.empty()) {
+      for (const auto& e : trust.errors)
+        log_.event("reload-refused", nlohmann::json{{"path", e.path.string()}, {"reason", e.reason}}.dump());
+      return false;
+    }
+    auto next = build_routes(lab, trust.store, policy::resolve_policy(cfg_.policy));
+    state_->routes.replace(next);
+    log_.event("reloaded", nlohmann::json{{"policy", cfg_.policy}, {"authorities", next->authorities->all().size()},
+                                          {"pending", next->authorities->pending()}}
+                               .dump());
+    return true;
+  } catch (const std::exception& e) {
+    // A policy file with an error, a lab file gone: the service goes on as it was.
+    log_.event("reload-refused", nlohmann::json{{"reason", e.what()}}.dump());
+    return false;
+  }
+}
 
 void http_server::run() {
   if (https_) log_.event("listening", endpoint_json("https", *https_));
@@ -137,19 +173,20 @@ namespace {
 // For the person who just typed `make run`: where to point a client.
 void print_urls_to_try(const http_server& server, const config& cfg, std::ostream& out) {
   const std::string path = "/templates/Aik/scep?operation=GetCACaps";
-  out << "aikmock: serving " << server.authorities().all().size() << " authorities from " << cfg.lab.string()
+  const auto authorities = server.authorities();
+  out << "aikmock: serving " << authorities->all().size() << " authorities from " << cfg.lab.string()
       << " under policy " << cfg.policy << "\n";
   if (auto e = server.http_endpoint())
     out << "  curl 'http://" << e->address().to_string() << ":" << e->port() << path << "'\n";
-  if (auto e = server.https_endpoint(); e && !server.authorities().all().empty()) {
-    const auto& a = *server.authorities().all().front();
+  if (auto e = server.https_endpoint(); e && !authorities->all().empty()) {
+    const auto& a = *authorities->all().front();
     const std::string host = a.name + ".microsoftaik.azure.net";
     out << "  curl --cacert " << (cfg.lab / "tls/root.pem").string() << " --resolve " << host << ":" << e->port()
         << ":" << e->address().to_string() << " 'https://" << host << ":" << e->port() << path << "'\n";
   }
   out << "  authorities:";
-  for (const auto& a : server.authorities().all()) out << " " << a->name;
-  if (auto n = server.authorities().pending())
+  for (const auto& a : authorities->all()) out << " " << a->name;
+  if (auto n = authorities->pending())
     out << "\n  and " << n << " more from the trust store, minted when first asked for";
   out << "\n  stop with Ctrl-C (SIGINT) or SIGTERM\n" << std::flush;
 }
@@ -167,10 +204,18 @@ int serve(const config& cfg) {
   // Signals are waited for on a thread of their own so the server's
   // io_context can run out of work and return once it has drained.
   net::io_context signal_ioc;
-  net::signal_set signals(signal_ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](beast::error_code ec, int signal) {
-    if (!ec) server.stop(signal == SIGINT ? "SIGINT" : "SIGTERM");
-  });
+  net::signal_set signals(signal_ioc, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(beast::error_code, int)> on_signal = [&](beast::error_code ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      // Trust store and policy read again; connections and exchanges in flight go on.
+      server.reload();
+      signals.async_wait(on_signal);
+      return;
+    }
+    server.stop(signal == SIGINT ? "SIGINT" : "SIGTERM");
+  };
+  signals.async_wait(on_signal);
   std::thread signal_thread([&] { signal_ioc.run(); });
 
   server.run();

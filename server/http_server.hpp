@@ -9,14 +9,17 @@
 #include <vector>
 
 #include "certs/authority.hpp"
+#include "certs/lab_manifest.hpp"
+#include "certs/trust_store.hpp"
+#include "policy/policy.hpp"
+#include "protocol/exchange/replay_cache.hpp"
+#include "protocol/exchange/state_sealer.hpp"
+#include "server/router.hpp"
 #include "server/access_log.hpp"
 #include "server/beast.hpp"
 #include "server/config.hpp"
 #include "server/server_state.hpp"
 
-namespace aikmock::certs {
-class trust_store;
-}
 
 namespace aikmock::server {
 
@@ -41,7 +44,12 @@ class http_server {
   void stop(const char* reason = "stop");
 
   access_log& log() { return log_; }
-  const certs::authority_directory& authorities() const { return *authorities_; }
+  std::shared_ptr<const certs::authority_directory> authorities() const { return routes_.load()->authorities; }
+
+  // Reads the trust store and the policy again (SIGHUP). A broken trust file or
+  // policy is reported in the log by name and changes nothing: the service goes
+  // on with what it had. Connections and exchanges in flight are not touched.
+  bool reload();
 
  private:
   void wait_for_drain();
@@ -50,8 +58,13 @@ class http_server {
   access_log log_;
   net::io_context ioc_;
   std::optional<ssl::context> tls_;
-  std::shared_ptr<const certs::trust_store> trust_;
-  std::shared_ptr<const certs::authority_directory> authorities_;
+  certs::trust_store::load_result load_trust(const certs::lab_manifest& lab) const;
+  std::shared_ptr<const route_set> build_routes(const certs::lab_manifest& lab,
+                                                std::shared_ptr<const certs::trust_store> trust, policy::policy active);
+
+  std::shared_ptr<const protocol::exchange::state_sealer> sealer_;
+  std::shared_ptr<protocol::exchange::replay_cache> replays_ = std::make_shared<protocol::exchange::replay_cache>();
+  std::atomic<std::shared_ptr<const route_set>> routes_;  // the latest set, for reporting
   std::shared_ptr<server_state> state_;
   std::vector<std::shared_ptr<listener>> listeners_;
   std::optional<tcp::endpoint> https_, http_;

@@ -78,15 +78,12 @@ routed_response make_error_response(error_id id, const request_t* request, std::
                        false);
 }
 
-router::router(std::shared_ptr<const certs::authority_directory> authorities,
-               std::shared_ptr<const certs::authority> default_authority,
-               std::shared_ptr<const protocol::scep::scep_service> scep, std::shared_ptr<const protocol::json_api> json)
-    : authorities_(std::move(authorities)),
-      default_authority_(std::move(default_authority)),
-      scep_(std::move(scep)),
-      json_(std::move(json)) {}
-
 routed_response router::handle(const request_t& req, const std::string& scheme) const {
+  const auto current = routes_.load();
+  const auto& authorities_ = current->authorities;
+  const auto& default_authority_ = current->default_authority;
+  const auto& scep_ = current->scep;
+  const auto& json_ = current->json;
   auto respond = [&](const protocol::response& answer, const std::string& authority) {
     auto r = make_response(answer, &req, req.version(), req.keep_alive());
     r.authority = authority;

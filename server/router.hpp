@@ -2,6 +2,7 @@
 // handle_request: an HTTP request in, an HTTP response out, no I/O. Picks the
 // authority from the Host, the endpoint from the path, and builds the headers
 // every answer carries (x-ms-request-id, echoed x-ms-client-request-id, Date).
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -29,20 +30,26 @@ struct routed_response {
   std::vector<std::string> policy_trace;
 };
 
+// What a request is routed to; replaced whole on a reload, so a request in
+// flight finishes with the set it started with.
+struct route_set {
+  std::shared_ptr<const certs::authority_directory> authorities;
+  // May be null: plain hosts then get the unknown-authority 404.
+  std::shared_ptr<const certs::authority> default_authority;
+  std::shared_ptr<const protocol::scep::scep_service> scep;
+  std::shared_ptr<const protocol::json_api> json;
+};
+
 class router {
  public:
-  // default_authority may be null: plain hosts then get the unknown-authority 404.
-  router(std::shared_ptr<const certs::authority_directory> authorities,
-         std::shared_ptr<const certs::authority> default_authority,
-         std::shared_ptr<const protocol::scep::scep_service> scep, std::shared_ptr<const protocol::json_api> json);
+  explicit router(std::shared_ptr<const route_set> initial) : routes_(std::move(initial)) {}
 
   routed_response handle(const request_t& request, const std::string& scheme) const;
+  // Any thread: later requests use `next`.
+  void replace(std::shared_ptr<const route_set> next) { routes_.store(std::move(next)); }
 
  private:
-  std::shared_ptr<const certs::authority_directory> authorities_;
-  std::shared_ptr<const certs::authority> default_authority_;
-  std::shared_ptr<const protocol::scep::scep_service> scep_;
-  std::shared_ptr<const protocol::json_api> json_;
+  std::atomic<std::shared_ptr<const route_set>> routes_;
 };
 
 // A response built from a protocol answer, with the headers every answer carries.

@@ -11,7 +11,8 @@
 namespace aikmock::server {
 
 struct server_state {
-  server_state(class router r, access_log& l, struct limits lim) : routes(std::move(r)), log(l), limits(lim) {}
+  server_state(std::shared_ptr<const route_set> initial, access_log& l, struct limits lim)
+      : routes(std::move(initial)), log(l), limits(lim) {}
 
   class router routes;
   access_log& log;

@@ -191,3 +191,9 @@ TEST_CASE("every complete policy in docs/policy.md loads") {
   }
   CHECK(examples >= 8);
 }
+
+TEST_CASE("policy text that is JSON in form but not in range is a policy error, not a crash") {
+  CHECK(load_error("1e999") == "p.json: not valid JSON");
+  CHECK(load_error("{\"name\":\"x\",\"rules\":[{\"name\":\"a\",\"when\":{\"keyBits\":1e999},\"then\":{\"close\":true}}]}")
+            .find("not valid JSON") != std::string::npos);
+}

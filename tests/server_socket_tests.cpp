@@ -191,6 +191,8 @@ class running_server {
       if (j.value("event", "") == name) return true;
     return false;
   }
+  srv::http_server& server() { return server_; }
+
   std::string raw_log() const {
     REQUIRE(joined_);
     return log_.str();
@@ -890,4 +892,59 @@ TEST_CASE("policy faults reach the wire: Retry-After, a stalled answer, a hang-u
   CHECK(dropped_logged);
   CHECK(policy_logged);
   std::filesystem::remove(cfg.policy);
+}
+
+TEST_CASE("reload (SIGHUP): a new policy takes effect, a broken one changes nothing, connections stay") {
+  auto cfg = test_config();
+  const std::string path = write_policy_file(R"([])");
+  cfg.policy = path;
+  running_server s(cfg);
+  const std::string host = key_id_host(first_authority());
+  const std::string caps = std::string(scep_path) + "?operation=GetCACaps";
+
+  auto c = connect_http(s.http());  // kept alive across the reloads
+  http_response r;
+  REQUIRE_FALSE(c->round_trip(make_request(http::verb::get, caps, host), r));
+  CHECK(r.result_int() == 200);
+
+  std::ofstream(path) << R"({"name":"busy","rules":[{"name":"busy","then":{"throttle":{"retryAfterSeconds":3}}}]})";
+  CHECK(s.server().reload());
+  REQUIRE_FALSE(c->round_trip(make_request(http::verb::get, caps, host), r));
+  CHECK(r.result_int() == 429);
+
+  std::ofstream(path) << R"({"name":"broken","rules":[{"name":"x","then":{"reject":"no-such-error"}}]})";
+  CHECK_FALSE(s.server().reload());
+  REQUIRE_FALSE(c->round_trip(make_request(http::verb::get, caps, host), r));
+  CHECK(r.result_int() == 429);  // the last good policy still rules
+
+  c->close();
+  CHECK(s.stop());
+  bool refused_policy = false;
+  for (const auto& line : s.log_lines())
+    if (line.value("event", "") == "reload-refused" &&
+        line.value("reason", "").find("no-such-error") != std::string::npos)
+      refused_policy = true;
+  CHECK(refused_policy);
+
+  // A trust directory that gains a file that is not a certificate: refused by name, nothing changes.
+  const auto trust = std::filesystem::temp_directory_path() / ("aikmock-trust-reload-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(trust / "BAD" / "RootCA");
+  auto with_trust = test_config();
+  with_trust.trust.push_back(trust);
+  running_server t(with_trust);
+  CHECK(t.server().reload());
+  std::ofstream(trust / "BAD" / "RootCA" / "broken.pem") << "-----BEGIN CERTIFICATE-----\nnot base64\n";
+  CHECK_FALSE(t.server().reload());
+  auto d = connect_http(t.http());
+  REQUIRE_FALSE(d->round_trip(make_request(http::verb::get, caps, host), r));
+  CHECK(r.result_int() == 200);
+  d->close();
+  CHECK(t.stop());
+  bool named = false;
+  for (const auto& line : t.log_lines())
+    if (line.value("event", "") == "reload-refused" && line.value("path", "").find("broken.pem") != std::string::npos)
+      named = true;
+  CHECK(named);
+  std::filesystem::remove_all(trust);
+  std::filesystem::remove(path);
 }

@@ -43,3 +43,10 @@ add_test(NAME policy_explain_cli COMMAND sh -c
    \"$A\" policy check strict >/dev/null;
    ! \"$A\" policy explain --lab \"$L\" 2>/dev/null")
 set_tests_properties(policy_explain_cli PROPERTIES FIXTURES_REQUIRED lab LABELS unit)
+
+# The JSON API end to end with curl, openssl and tpm2-tools against swtpm (L-1 and H-6 EKs, an AIK with its
+# creation proof, a throw-away vendor CA given with --trust): microsoft-2025 and tcg-complete, replay, wrong
+# secret, and round 2 on a second replica of the same lab.
+add_test(NAME json_api_swtpm_e2e COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/json_api_swtpm_test.sh
+  $<TARGET_FILE:aikmock> ${CMAKE_BINARY_DIR}/test-lab)
+set_tests_properties(json_api_swtpm_e2e PROPERTIES FIXTURES_REQUIRED lab LABELS "e2e;swtpm" TIMEOUT 180)

@@ -112,8 +112,12 @@ bool has_roca_fingerprint(const BIGNUM* n) {
 
 enrollment_engine::enrollment_engine(std::shared_ptr<const certs::trust_store> trust,
                                      std::shared_ptr<const state_sealer> sealer, certs::x509_ptr aik_root,
-                                     enrollment_options options)
-    : trust_(std::move(trust)), sealer_(std::move(sealer)), aik_root_(std::move(aik_root)), options_(std::move(options)) {}
+                                     enrollment_options options, std::shared_ptr<replay_cache> replays)
+    : trust_(std::move(trust)),
+      sealer_(std::move(sealer)),
+      aik_root_(std::move(aik_root)),
+      options_(std::move(options)),
+      replays_(replays ? std::move(replays) : std::make_shared<replay_cache>()) {}
 
 ek_assessment assess_ek(const evidence& ev, const certs::trust_store& trust, const certs::authority* authority,
                         const certs::ek_chain_options& chain_options) {
@@ -325,7 +329,7 @@ round2_result enrollment_engine::finish(const certs::authority& authority, std::
                      CRYPTO_memcmp(expected->data(), secret.data(), secret.size()) == 0;
   if (expected) OPENSSL_cleanse(expected->data(), expected->size());
   if (!match) return refuse_with(error_id::challenge_response_mismatch, "the secret is not the challenge's");
-  if (!replays_.first_use(state.value("i", ""), expires, now))
+  if (!replays_->first_use(state.value("i", ""), expires, now))
     return refuse_with(error_id::challenge_replayed, "this challenge was answered already");
 
   auto aik_area = from_base64(state.value("k", ""));

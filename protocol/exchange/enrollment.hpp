@@ -81,8 +81,11 @@ ek_assessment assess_ek(const evidence& evidence, const certs::trust_store& trus
 
 class enrollment_engine {
  public:
+  // `replays` may be shared with the engine this one replaces (a reload must not
+  // reopen the door to answers already used); a fresh one when null.
   enrollment_engine(std::shared_ptr<const certs::trust_store> trust, std::shared_ptr<const state_sealer> sealer,
-                    certs::x509_ptr aik_root, enrollment_options options = {});
+                    certs::x509_ptr aik_root, enrollment_options options = {},
+                    std::shared_ptr<replay_cache> replays = nullptr);
 
   // `facts` arrives with the operation and authority and leaves with what the
   // evidence showed (for the policy, the log and the caller's own decision).
@@ -102,7 +105,7 @@ class enrollment_engine {
   std::shared_ptr<const state_sealer> sealer_;
   certs::x509_ptr aik_root_;
   enrollment_options options_;
-  mutable replay_cache replays_;
+  std::shared_ptr<replay_cache> replays_;
 };
 
 // The RSA modulus has the fingerprint of keys from the Infineon library of
