@@ -62,6 +62,8 @@ http_server::http_server(const config& cfg, std::ostream& log_out)
     throw std::runtime_error(cfg.lab.string() + " has no sealing key (made by an older aikmock): create a new lab");
   sealer_ = std::make_shared<const protocol::exchange::state_sealer>(
       protocol::exchange::state_sealer::from_file(lab.path_of(lab.sealing_key)));
+  // Replicas of one lab share its directory: an answer one took, the others refuse.
+  replays_ = std::make_shared<protocol::exchange::replay_cache>(100'000, lab.dir / "replays");
   auto trust = load_trust(lab);
   for (const auto& e : trust.errors)
     log_.event("trust-load-error", nlohmann::json{{"path", e.path.string()}, {"reason", e.reason}}.dump());

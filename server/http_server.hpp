@@ -63,7 +63,7 @@ class http_server {
                                                 std::shared_ptr<const certs::trust_store> trust, policy::policy active);
 
   std::shared_ptr<const protocol::exchange::state_sealer> sealer_;
-  std::shared_ptr<protocol::exchange::replay_cache> replays_ = std::make_shared<protocol::exchange::replay_cache>();
+  std::shared_ptr<protocol::exchange::replay_cache> replays_;
   std::atomic<std::shared_ptr<const route_set>> routes_;  // the latest set, for reporting
   std::shared_ptr<server_state> state_;
   std::vector<std::shared_ptr<listener>> listeners_;

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <set>
 
 #include "certs/lab_manifest.hpp"
@@ -59,4 +62,18 @@ TEST_CASE("replay cache: once only until expiry, bounded") {
   CHECK(cache.size() == 3);
   CHECK_FALSE(cache.first_use("c", now + std::chrono::minutes(30), now));
   CHECK(cache.first_use("b", now + std::chrono::minutes(30), now));
+}
+
+TEST_CASE("replay cache shared by replicas through a directory") {
+  using clock = replay_cache::clock;
+  const auto dir = std::filesystem::temp_directory_path() / ("aikmock-replays-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  const auto now = clock::now();
+  replay_cache one(10, dir), two(10, dir);
+  CHECK(one.first_use("00aa", now + std::chrono::minutes(5), now));
+  CHECK_FALSE(two.first_use("00aa", now + std::chrono::minutes(5), now));  // the other replica took it
+  CHECK(two.first_use("00bb", now + std::chrono::minutes(5), now));
+  CHECK_FALSE(one.first_use("00bb", now + std::chrono::minutes(5), now));
+  CHECK_FALSE(one.first_use("../x", now + std::chrono::minutes(5), now));  // never a path
+  std::filesystem::remove_all(dir);
 }

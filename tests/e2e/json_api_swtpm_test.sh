@@ -312,6 +312,16 @@ fi
 # Two replicas sharing the lab's sealing key: round 1 on A, round 2 on B.
 enroll replicas-a-then-b A L1 a sha256 microsoft 32 256 B
 
+# The answer B took is refused by A too: replicas of one lab share its record of used challenges.
+if [ -s "$work/replicas-a-then-b/secret.bin" ]; then
+  answer replay-across-replicas A "$work/replicas-a-then-b" "" replay
+  got=$(cat "$work/replicas-a-then-b/replay.json")
+  if [ "$status" = 400 ] && [ "$got" = "$expected_replayed" ]; then ok replay-across-replicas-400
+  else fail replay-across-replicas-400 "HTTP $status: $(body_of "$work/replicas-a-then-b/replay.json")"; fi
+else
+  fail replay-across-replicas-400 "no answered challenge to replay (replicas-a-then-b failed)"
+fi
+
 # --- stop the servers: each exits 0 on SIGTERM ------------------------------------------------------------
 i=0
 stop_problems=
