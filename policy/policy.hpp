@@ -66,6 +66,9 @@ struct policy {
   credential_profile default_profile = credential_profile::microsoft;
   bool require_aik_proof = true;
   bool ignore_unknown_critical_extensions = false;
+  // Certificates are judged at now + this (clock-skew scenarios: a service whose
+  // clock runs ahead sees an EK certificate expire early, one behind sees it not yet valid).
+  std::chrono::seconds clock_offset{0};
   std::vector<rule> rules;
 };
 

@@ -175,7 +175,7 @@ class reader {
   policy whole(const json& j) const {
     expect_object(j, "");
     only_keys(j, "", {"name", "description", "credentialProfile", "requireAikProof",
-                      "ignoreUnknownCriticalExtensions", "rules"});
+                      "ignoreUnknownCriticalExtensions", "clockOffsetSeconds", "rules"});
     policy out;
     if (!j.contains("name")) fail("", "needs a name");
     out.name = text(j["name"], "/name");
@@ -185,6 +185,12 @@ class reader {
     if (j.contains("ignoreUnknownCriticalExtensions"))
       out.ignore_unknown_critical_extensions =
           boolean(j["ignoreUnknownCriticalExtensions"], "/ignoreUnknownCriticalExtensions");
+    if (j.contains("clockOffsetSeconds")) {
+      const auto& v = j["clockOffsetSeconds"];
+      if (!v.is_number_integer() || v.get<std::int64_t>() < -3'153'600'000 || v.get<std::int64_t>() > 3'153'600'000)
+        fail("/clockOffsetSeconds", "must be a whole number of seconds within a century");
+      out.clock_offset = std::chrono::seconds(v.get<std::int64_t>());
+    }
     if (j.contains("rules")) {
       const auto& rules = j["rules"];
       if (!rules.is_array()) fail("/rules", "must be a list");

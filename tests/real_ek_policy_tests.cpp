@@ -80,4 +80,12 @@ TEST_CASE("real EK certificates: tcg-complete accepts the published, unexpired o
     ++seen;
   }
   CHECK(seen == expected.size());
+
+  // A service whose clock runs years behind sees the expired TPM 1.2 certificates as valid.
+  auto behind = policy::parse_policy(R"({"name":"behind","credentialProfile":"tcg","clockOffsetSeconds":-126144000})",
+                                     "test");
+  protocol::exchange::evidence ev;
+  ev.ek_certificate = read_file(real_ek / "ek" / "stm-st33zp24-hirs-ab21ccf2-rsa2048oaep.pem");
+  CHECK(outcome(protocol::exchange::explain_enrollment(behind, ev, *store.store)) == "accept");
+  CHECK(outcome(protocol::exchange::explain_enrollment(tcg, ev, *store.store)) == "no-ek-certificate");
 }

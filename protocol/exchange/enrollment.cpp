@@ -214,6 +214,8 @@ round1_result enrollment_engine::begin(const certs::authority& authority, const 
 
   certs::ek_chain_options chain_options;
   chain_options.ignore_unknown_critical_extensions = pol.ignore_unknown_critical_extensions;
+  if (pol.clock_offset.count() != 0)
+    chain_options.now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + pol.clock_offset;
   auto ek = assess_ek(ev, *trust_, &authority, chain_options);
   if (ek.refusal) return refuse_with(error_id::no_ek_certificate, ek.refusal->detail);
   facts.ek = ek.facts;

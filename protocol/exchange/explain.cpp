@@ -6,6 +6,8 @@ explanation explain_enrollment(const policy::policy& pol, const evidence& ev, co
   explanation out;
   certs::ek_chain_options options;
   options.ignore_unknown_critical_extensions = pol.ignore_unknown_critical_extensions;
+  if (pol.clock_offset.count() != 0)
+    options.now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + pol.clock_offset;
   auto assessed = assess_ek(ev, trust, nullptr, options);
   if (assessed.refusal) {
     out.decision.what = policy::decision::kind::reject;
