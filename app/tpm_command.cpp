@@ -1,5 +1,7 @@
 #include "app/tpm_command.hpp"
 
+#include "protocol/tpm/describe.hpp"
+
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -158,28 +160,9 @@ int run_makecredential(int argc, char** argv) {
 }
 
 json attributes_json(std::uint32_t attributes) {
-  namespace attr = tpm::object_attr;
-  struct named_bit {
-    std::uint32_t bit;
-    const char* name;
-  };
-  static constexpr named_bit bits[] = {
-      {attr::fixed_tpm, "fixedTPM"},
-      {attr::st_clear, "stClear"},
-      {attr::fixed_parent, "fixedParent"},
-      {attr::sensitive_data_origin, "sensitiveDataOrigin"},
-      {attr::user_with_auth, "userWithAuth"},
-      {attr::admin_with_policy, "adminWithPolicy"},
-      {attr::no_da, "noDA"},
-      {attr::encrypted_duplication, "encryptedDuplication"},
-      {attr::restricted, "restricted"},
-      {attr::decrypt, "decrypt"},
-      {attr::sign_encrypt, "sign"},
-      {1u << 19, "x509sign"},
-  };
   json names = json::array();
   std::uint32_t known = 0;
-  for (const auto& b : bits) {
+  for (const auto& b : tpm::object_attribute_names()) {
     known |= b.bit;
     if (attributes & b.bit) names.push_back(b.name);
   }

@@ -2,15 +2,12 @@
 
 #include <openssl/pem.h>
 
+#include "certs/der_io.hpp"
 #include "common/files.hpp"
 
 namespace aikmock::certs {
 
 namespace {
-bio_ptr memory_bio(byte_view data) {
-  return bio_ptr(check_ptr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())), "BIO_new_mem_buf"));
-}
-
 std::string bio_text(BIO* bio) {
   char* p = nullptr;
   long n = BIO_get_mem_data(bio, &p);

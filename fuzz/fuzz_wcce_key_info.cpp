@@ -14,6 +14,7 @@
 #include "certs/der.hpp"
 #include "certs/keys.hpp"
 #include "certs/pem.hpp"
+#include "certs/der_io.hpp"
 #include "fuzz/seeds.hpp"
 #include "protocol/wcce/key_info.hpp"
 
@@ -28,14 +29,6 @@ struct fixture {
   certs::x509_ptr exchange_cert;
 };
 
-bytes spki_of(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  int n = i2d_PUBKEY(key, &der);
-  certs::check(n > 0, "i2d_PUBKEY");
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
 
 // An EnvelopedData of `plain` to `cert`, as a client seals an info attribute.
 bytes envelope(byte_view plain, X509* cert) {
@@ -77,21 +70,21 @@ fixture* make_fixture() {
   const bytes ek_cert_der = certs::certificate_der(ek_cert.get());
 
   X509* to = f->exchange_cert.get();
-  wcce::endorsement_key_info ek{spki_of(ek_key.get()), ek_cert_der, {}};
+  wcce::endorsement_key_info ek{certs::public_key_der(ek_key.get()), ek_cert_der, {}};
   seed(ek_attribute, "ek-info", wcce::seal_ek_info(ek, to));
   seed(ek_attribute, "ek-info-octet-string", certs::der::octet_string(wcce::seal_ek_info(ek, to)));
-  wcce::endorsement_key_info ek_bare{spki_of(ek_key.get()), std::nullopt, {ek_cert_der, ek_cert_der}};
+  wcce::endorsement_key_info ek_bare{certs::public_key_der(ek_key.get()), std::nullopt, {ek_cert_der, ek_cert_der}};
   seed(ek_attribute, "ek-info-null-and-others", wcce::seal_ek_info(ek_bare, to));
-  wcce::aik_info aik{spki_of(aik_key.get()), std::nullopt};
+  wcce::aik_info aik{certs::public_key_der(aik_key.get()), std::nullopt};
   seed(aik_attribute, "aik-info", wcce::seal_aik_info(aik, to));
   aik.aik_certificate = ek_cert_der;
   seed(aik_attribute, "aik-info-with-certificate", wcce::seal_aik_info(aik, to));
 
-  const bytes ek_spki = spki_of(ek_key.get());
+  const bytes ek_spki = certs::public_key_der(ek_key.get());
   seed(ek_plaintext, "ek-plain", certs::der::sequence({ek_spki, ek_cert_der}));
   seed(ek_plaintext, "ek-plain-null-and-others", certs::der::sequence({ek_spki, certs::der::null(), ek_cert_der}));
-  seed(aik_plaintext, "aik-plain", certs::der::sequence({spki_of(aik_key.get())}));
-  seed(aik_plaintext, "aik-plain-with-certificate", certs::der::sequence({spki_of(aik_key.get()), ek_cert_der}));
+  seed(aik_plaintext, "aik-plain", certs::der::sequence({certs::public_key_der(aik_key.get())}));
+  seed(aik_plaintext, "aik-plain-with-certificate", certs::der::sequence({certs::public_key_der(aik_key.get()), ek_cert_der}));
   return f;
 }
 

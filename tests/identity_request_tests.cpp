@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "certs/authority.hpp"
+#include "certs/der_io.hpp"
 #include "certs/lab_manifest.hpp"
 #include "certs/oids.hpp"
 #include "certs/pem.hpp"
@@ -16,17 +17,6 @@
 using namespace aikmock;
 namespace tpm = aikmock::protocol::tpm;
 namespace wcce = aikmock::protocol::wcce;
-
-namespace {
-bytes spki_of(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  int n = i2d_PUBKEY(key, &der);
-  REQUIRE(n > 0);
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
-}  // namespace
 
 TEST_CASE("a software AIK's creation proof verifies, with its nonce") {
   for (auto type : {tpm::alg::rsa, tpm::alg::ecc}) {
@@ -57,8 +47,8 @@ TEST_CASE("identity request: EK info, AIK info, KAST and the EK public survive t
   kast.id_binding = tpm::marshal_creation_proof(proof);
   auto kast_bytes = tpm::marshal_kast(kast);
 
-  wcce::endorsement_key_info ek_info{spki_of(ek_key.get()), ek_cert, {}};
-  wcce::aik_info aik_info{spki_of(aik.key.get()), std::nullopt};
+  wcce::endorsement_key_info ek_info{certs::public_key_der(ek_key.get()), ek_cert, {}};
+  wcce::aik_info aik_info{certs::public_key_der(aik.key.get()), std::nullopt};
   wcce::identity_request_parts parts;
   parts.aik_public = aik.key.get();
   parts.signer = aik.key.get();
@@ -106,7 +96,7 @@ TEST_CASE("EK info without a certificate, and malformed ones") {
   auto dir = certs::authority_directory::from_lab(lab);
   const auto& a = *dir.all().front();
   auto ek_key = certs::load_private_key(lab.path_of(lab.eks.front().private_key));
-  auto sealed = wcce::seal_ek_info({spki_of(ek_key.get()), std::nullopt, {}}, a.ra_encryption.get());
+  auto sealed = wcce::seal_ek_info({certs::public_key_der(ek_key.get()), std::nullopt, {}}, a.ra_encryption.get());
   auto opened = wcce::open_ek_info(sealed, a.ra_encryption.get(), a.ra_encryption_key.get());
   REQUIRE(opened.value);
   CHECK_FALSE(opened.value->ek_certificate);

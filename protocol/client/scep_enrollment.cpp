@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "certs/certificate_builder.hpp"
+#include "certs/der_io.hpp"
 #include "certs/keys.hpp"
 #include "certs/oids.hpp"
 #include "common/encoding.hpp"
@@ -23,14 +24,6 @@ bytes random_bytes(std::size_t n) {
   return b;
 }
 
-bytes spki_of(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  int n = i2d_PUBKEY(key, &der);
-  certs::check(n > 0, "i2d_PUBKEY");
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
 }  // namespace
 
 scep_identity scep_identity::make() {
@@ -58,8 +51,8 @@ round1_request build_round1(tpm_backend& tpm, X509* ra_encryption, const scep_id
   wcce::identity_request_parts parts;
   parts.aik_public = aik_key.get();
   parts.signer = tpm.request_signing_key() ? tpm.request_signing_key() : me.key.get();
-  parts.ek_info = wcce::seal_ek_info({spki_of(ek_key.get()), tpm.ek_certificate(), {}}, ra_encryption);
-  parts.aik_info = wcce::seal_aik_info({spki_of(aik_key.get()), std::nullopt}, ra_encryption);
+  parts.ek_info = wcce::seal_ek_info({certs::public_key_der(ek_key.get()), tpm.ek_certificate(), {}}, ra_encryption);
+  parts.aik_info = wcce::seal_aik_info({certs::public_key_der(aik_key.get()), std::nullopt}, ra_encryption);
   parts.attestation_statement = tpm::marshal_kast(kast);
   if (send_ek_public) parts.ek_public_area = tpm::marshal_public2b(tpm.ek_public());
   bytes csr = wcce::build_identity_request(parts);

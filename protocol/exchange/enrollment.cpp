@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "certs/aik_certificate_profile.hpp"
+#include "certs/der_io.hpp"
 #include "certs/ek_certificate.hpp"
 #include "certs/ek_key_check.hpp"
 #include "common/encoding.hpp"
@@ -30,15 +31,6 @@ using nlohmann::json;
 constexpr std::size_t secret_size = 32;
 
 response refuse(error_id id, std::string detail) { return error_response(id, {}, std::move(detail)); }
-
-bytes spki_der(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  int n = i2d_PUBKEY(key, &der);
-  if (n <= 0) return {};
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
 
 certs::evp_pkey_ptr key_from_spki(const bytes& der) {
   const unsigned char* p = der.data();
@@ -179,7 +171,7 @@ ek_assessment assess_ek(const evidence& ev, const certs::trust_store& trust, con
   e.key_bits = cert.key.bits;
   e.signature_hash = hash_name(cert.signature_hash);
   e.issuer_key_id = chain.issuing_ca ? chain.issuing_ca->identity.key_id : to_hex(cert.authority_key_id);
-  e.device = sha256_hex(spki_der(cert.public_key.get()));
+  e.device = sha256_hex(certs::public_key_der(cert.public_key.get()));
   for (const auto& f : cert.findings) e.findings.emplace_back(certs::to_string(f.kind));
   for (const auto& f : chain.findings) e.findings.emplace_back(certs::to_string(f.kind));
   e.chain_valid = chain.ok();

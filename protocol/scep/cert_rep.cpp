@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "certs/der_io.hpp"
 #include "certs/oids.hpp"
 #include "protocol/scep/degenerate_pkcs7.hpp"
 
@@ -14,19 +15,8 @@ using certs::bio_ptr;
 using certs::check;
 using certs::check_ptr;
 using certs::cms_ptr;
-
-bytes cms_der(CMS_ContentInfo* cms) {
-  unsigned char* der = nullptr;
-  int n = i2d_CMS_ContentInfo(cms, &der);
-  check(n > 0, "i2d_CMS_ContentInfo");
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
-
-bio_ptr memory_bio(byte_view data) {
-  return bio_ptr(check_ptr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())), "BIO_new_mem_buf"));
-}
+using certs::cms_der;
+using certs::memory_bio;
 
 void add_text(CMS_SignerInfo* si, const char* oid, const std::string& text) {
   check(CMS_signed_add1_attr_by_txt(si, oid, V_ASN1_PRINTABLESTRING, text.data(), static_cast<int>(text.size())) == 1,
@@ -67,14 +57,7 @@ std::optional<int> number(const ASN1_STRING* s) {
 bytes build_cert_rep(const cert_rep& rep, X509* ra_signing, EVP_PKEY* ra_key, X509* requester) {
   bytes content;
   if (rep.status == pki_status::success) {
-    bytes certs_only = degenerate_pkcs7(rep.certificates);
-    certs::x509_stack_ptr recipients(check_ptr(sk_X509_new_null(), "sk_X509_new_null"));
-    check(sk_X509_push(recipients.get(), requester) > 0, "sk_X509_push");
-    auto in = memory_bio(certs_only);
-    cms_ptr envelope(CMS_encrypt(recipients.get(), in.get(), EVP_aes_256_cbc(), CMS_BINARY));
-    sk_X509_zero(recipients.get());
-    check(envelope != nullptr, "CMS_encrypt");
-    content = cms_der(envelope.get());
+    content = certs::envelope_to(degenerate_pkcs7(rep.certificates), requester, EVP_aes_256_cbc());
   }
 
   // Without a certificate there is no pkcsPKIEnvelope: the SignedData has no eContent.
@@ -94,7 +77,7 @@ bytes build_cert_rep(const cert_rep& rep, X509* ra_signing, EVP_PKEY* ra_key, X5
   add_octets(si, certs::oids::scep_sender_nonce, nonce);
   for (const auto& a : rep.attributes) add_octets(si, a.oid, a.value);
 
-  bio_ptr data(content.empty() ? check_ptr(BIO_new(BIO_s_mem()), "BIO_new") : memory_bio(content).release());
+  auto data = memory_bio(content);
   check(CMS_final(signed_data.get(), data.get(), nullptr, CMS_BINARY | detached) == 1, "CMS_final");
   return cms_der(signed_data.get());
 }

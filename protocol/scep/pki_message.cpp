@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "certs/der_io.hpp"
 #include "certs/oids.hpp"
 
 namespace aikmock::protocol::scep {
@@ -27,12 +28,6 @@ std::string_view text_of(const ASN1_STRING* s) {
   return {reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s))};
 }
 
-std::optional<bytes> bio_bytes(BIO* bio) {
-  char* p = nullptr;
-  long n = BIO_get_mem_data(bio, &p);
-  if (n < 0) return std::nullopt;
-  return bytes(p, p + n);
-}
 }  // namespace
 
 pki_message_result parse_pki_message(byte_view der, X509* ra_cert, EVP_PKEY* ra_key) {
@@ -89,19 +84,18 @@ pki_message_result parse_pki_message(byte_view der, X509* ra_cert, EVP_PKEY* ra_
     msg.attributes.push_back({oid, bytes(ASN1_STRING_get0_data(s), ASN1_STRING_get0_data(s) + ASN1_STRING_length(s))});
   }
 
-  auto envelope_der = bio_bytes(content.get());
-  if (!envelope_der || envelope_der->empty()) return failure("SignedData has no content");
-  const unsigned char* q = envelope_der->data();
-  cms_ptr envelope(d2i_CMS_ContentInfo(nullptr, &q, static_cast<long>(envelope_der->size())));
+  auto envelope_der = certs::bio_contents(content.get());
+  if (envelope_der.empty()) return failure("SignedData has no content");
+  const unsigned char* q = envelope_der.data();
+  cms_ptr envelope(d2i_CMS_ContentInfo(nullptr, &q, static_cast<long>(envelope_der.size())));
   if (!envelope || OBJ_obj2nid(CMS_get0_type(envelope.get())) != NID_pkcs7_enveloped)
     return failure("content is not a CMS EnvelopedData");
 
   bio_ptr plain(certs::check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
   if (CMS_decrypt(envelope.get(), ra_key, ra_cert, nullptr, plain.get(), CMS_BINARY) != 1)
     return failure("EnvelopedData does not open with the RA encryption key");
-  auto opened = bio_bytes(plain.get());
-  if (!opened || opened->empty()) return failure("EnvelopedData is empty");
-  msg.content = std::move(*opened);
+  msg.content = certs::bio_contents(plain.get());
+  if (msg.content.empty()) return failure("EnvelopedData is empty");
   return {std::move(msg), {}};
 }
 

@@ -1,5 +1,6 @@
 #include "protocol/scep/pki_request_builder.hpp"
 
+#include "certs/der_io.hpp"
 #include "certs/oids.hpp"
 
 namespace aikmock::protocol::scep {
@@ -9,31 +10,14 @@ using certs::bio_ptr;
 using certs::check;
 using certs::check_ptr;
 using certs::cms_ptr;
+using certs::cms_der;
+using certs::memory_bio;
 
-bytes cms_der(CMS_ContentInfo* cms) {
-  unsigned char* der = nullptr;
-  int n = i2d_CMS_ContentInfo(cms, &der);
-  check(n > 0, "i2d_CMS_ContentInfo");
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
-
-bio_ptr memory_bio(byte_view data) {
-  return bio_ptr(check_ptr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())), "BIO_new_mem_buf"));
-}
 }  // namespace
 
 bytes build_pki_message(const pki_request& r, byte_view inner, X509* recipient, X509* signer_cert,
                         EVP_PKEY* signer_key) {
-  certs::x509_stack_ptr recipients(check_ptr(sk_X509_new_null(), "sk_X509_new_null"));
-  check(sk_X509_push(recipients.get(), recipient) > 0, "sk_X509_push");
-  auto inner_bio = memory_bio(inner);
-  cms_ptr envelope(CMS_encrypt(recipients.get(), inner_bio.get(), r.cipher, CMS_BINARY));
-  // The stack does not own the recipient certificate.
-  sk_X509_zero(recipients.get());
-  check(envelope != nullptr, "CMS_encrypt");
-  bytes envelope_der = cms_der(envelope.get());
+  bytes envelope_der = certs::envelope_to(inner, recipient, r.cipher);
 
   cms_ptr signed_data(CMS_sign(nullptr, nullptr, nullptr, nullptr, CMS_PARTIAL | CMS_BINARY));
   check(signed_data != nullptr, "CMS_sign");

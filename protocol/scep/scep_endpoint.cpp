@@ -6,6 +6,7 @@
 #include "common/strings.hpp"
 #include "protocol/scep/degenerate_pkcs7.hpp"
 #include "protocol/scep/pki_message.hpp"
+#include "certs/der_io.hpp"
 #include "certs/oids.hpp"
 #include "protocol/policy_gate.hpp"
 #include "protocol/scep/cert_rep.hpp"
@@ -43,16 +44,6 @@ response pki_message_answer(bytes der) {
   return r;
 }
 
-bytes public_key_der(X509_REQ* csr) {
-  EVP_PKEY* key = X509_REQ_get0_pubkey(csr);
-  unsigned char* der = nullptr;
-  int n = key ? i2d_PUBKEY(key, &der) : 0;
-  if (n <= 0) return {};
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
-
 // What the identity request presents, as the exchange wants it. Attributes
 // that do not open are absent evidence, judged by the exchange and the policy.
 exchange::evidence evidence_from(const certs::authority& a, const wcce::identity_request& request,
@@ -70,7 +61,7 @@ exchange::evidence evidence_from(const certs::authority& a, const wcce::identity
   if (request.aik_info) {
     auto aik_info = wcce::open_aik_info(*request.aik_info, a.ra_encryption.get(), a.ra_encryption_key.get());
     if (aik_info.value) ev.aik_public_key = aik_info.value->aik_public_key;
-  } else if (auto csr_key = public_key_der(request.csr.get()); !csr_key.empty()) {
+  } else if (auto csr_key = certs::public_key_der(X509_REQ_get0_pubkey(request.csr.get())); !csr_key.empty()) {
     ev.aik_public_key = std::move(csr_key);  // the certificate is requested for the PKCS#10's key
   }
   if (!request.attestation_statement) {

@@ -1,5 +1,7 @@
 #include "protocol/tpm/ek_template.hpp"
 
+#include "protocol/tpm/describe.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -73,56 +75,29 @@ std::string hex32(std::uint32_t value) {
   return text;
 }
 
-std::string describe_alg(alg_id id) {
+std::string alg_text(alg_id id) {
   if (auto name = alg_name(id); !name.empty()) return std::string(name);
   char text[7];
   std::snprintf(text, sizeof text, "0x%04x", id);
   return text;
 }
 
-std::string describe_curve(ecc_curve_id id) {
+std::string curve_text(ecc_curve_id id) {
   if (auto name = curve_name(id); !name.empty()) return std::string(name);
   char text[7];
   std::snprintf(text, sizeof text, "0x%04x", id);
   return "curve " + std::string(text);
 }
 
-std::string describe_attribute_bits(std::uint32_t bits) {
-  static constexpr std::pair<std::uint32_t, std::string_view> names[] = {
-      {attr::fixed_tpm, "fixedTPM"},
-      {attr::st_clear, "stClear"},
-      {attr::fixed_parent, "fixedParent"},
-      {attr::sensitive_data_origin, "sensitiveDataOrigin"},
-      {attr::user_with_auth, "userWithAuth"},
-      {attr::admin_with_policy, "adminWithPolicy"},
-      {attr::no_da, "noDA"},
-      {attr::encrypted_duplication, "encryptedDuplication"},
-      {attr::restricted, "restricted"},
-      {attr::decrypt, "decrypt"},
-      {attr::sign_encrypt, "sign"},
-  };
-  std::string out;
-  for (int bit = 0; bit < 32; ++bit) {
-    std::uint32_t mask = 1u << bit;
-    if (!(bits & mask)) continue;
-    if (!out.empty()) out += '|';
-    std::string_view name;
-    for (const auto& [value, text] : names) {
-      if (value == mask) name = text;
-    }
-    out += name.empty() ? "bit " + std::to_string(bit) : std::string(name);
-  }
-  return out;
-}
 
 std::string describe_symmetric(const sym_def_object& sym) {
   if (sym.algorithm == alg::null) return "NULL";
-  return describe_alg(sym.algorithm) + "-" + std::to_string(sym.key_bits) + "-" + describe_alg(sym.mode);
+  return alg_text(sym.algorithm) + "-" + std::to_string(sym.key_bits) + "-" + alg_text(sym.mode);
 }
 
 std::string describe_scheme(const asym_scheme& scheme) {
   if (scheme.scheme == alg::null) return "NULL";
-  return describe_alg(scheme.scheme) + "-" + describe_alg(scheme.hash);
+  return alg_text(scheme.scheme) + "-" + alg_text(scheme.hash);
 }
 
 std::string describe_policy(const bytes& policy) {
@@ -143,17 +118,17 @@ std::vector<std::string> differences(const tpmt_public& area, const ek_template&
   if (!key_size_matches(area, t)) {
     out.push_back(t.key_type == rsa ? "RSA keyBits " + std::to_string(area.rsa.key_bits) + needs +
                                           std::to_string(t.rsa_key_bits)
-                                    : "curveID " + describe_curve(area.ecc.curve) + needs + describe_curve(t.curve));
+                                    : "curveID " + curve_text(area.ecc.curve) + needs + curve_text(t.curve));
   }
   if (area.name_alg != t.name_alg) {
-    out.push_back("nameAlg " + describe_alg(area.name_alg) + needs + describe_alg(t.name_alg));
+    out.push_back("nameAlg " + alg_text(area.name_alg) + needs + alg_text(t.name_alg));
   }
   if (area.object_attributes != t.object_attributes) {
     std::uint32_t missing = t.object_attributes & ~area.object_attributes;
     std::uint32_t extra = area.object_attributes & ~t.object_attributes;
     std::string detail;
-    if (missing) detail += "missing " + describe_attribute_bits(missing);
-    if (extra) detail += (detail.empty() ? "" : ", ") + std::string("extra ") + describe_attribute_bits(extra);
+    if (missing) detail += "missing " + describe_object_attributes(missing);
+    if (extra) detail += (detail.empty() ? "" : ", ") + std::string("extra ") + describe_object_attributes(extra);
     out.push_back("objectAttributes " + hex32(area.object_attributes) + needs + hex32(t.object_attributes) + " (" +
                   detail + ")");
   }
@@ -170,7 +145,7 @@ std::vector<std::string> differences(const tpmt_public& area, const ek_template&
     out.push_back("exponent field " + hex32(area.rsa.exponent) + needs + "0 (which means 65537)");
   }
   if (t.key_type == ecc && area.ecc.kdf != kdf_scheme{}) {
-    out.push_back("kdf " + describe_alg(area.ecc.kdf.scheme) + "-" + describe_alg(area.ecc.kdf.hash) + needs +
+    out.push_back("kdf " + alg_text(area.ecc.kdf.scheme) + "-" + alg_text(area.ecc.kdf.hash) + needs +
                   "NULL");
   }
   return out;
@@ -189,7 +164,7 @@ std::string unique_inconsistency(const tpmt_public& area) {
   auto check = [&](std::string_view name, const bytes& coordinate) -> std::string {
     if (!coordinate.empty() && coordinate.size() <= size) return {};
     return "unique.ecc." + std::string(name) + " is " + std::to_string(coordinate.size()) + " bytes; " +
-           describe_curve(area.ecc.curve) + " needs 1 to " + std::to_string(size);
+           curve_text(area.ecc.curve) + " needs 1 to " + std::to_string(size);
   };
   if (auto problem = check("x", area.ecc.x); !problem.empty()) return problem;
   return check("y", area.ecc.y);
@@ -241,8 +216,8 @@ tpmt_public ek_public_from_key(const ek_template& tmpl, EVP_PKEY* key) {
 
   tpmt_public area = ek_template_public(tmpl);
   if (from_key.type != area.type) {
-    throw std::invalid_argument(which + "needs an " + describe_alg(area.type) + " key, got " +
-                                describe_alg(from_key.type));
+    throw std::invalid_argument(which + "needs an " + alg_text(area.type) + " key, got " +
+                                alg_text(from_key.type));
   }
   if (area.type == alg::rsa) {
     if (from_key.rsa.key_bits != tmpl.rsa_key_bits) {
@@ -252,8 +227,8 @@ tpmt_public ek_public_from_key(const ek_template& tmpl, EVP_PKEY* key) {
     area.rsa = std::move(from_key.rsa);
   } else {
     if (from_key.ecc.curve != tmpl.curve) {
-      throw std::invalid_argument(which + "needs " + describe_curve(tmpl.curve) + ", got " +
-                                  describe_curve(from_key.ecc.curve));
+      throw std::invalid_argument(which + "needs " + curve_text(tmpl.curve) + ", got " +
+                                  curve_text(from_key.ecc.curve));
     }
     area.ecc.x = std::move(from_key.ecc.x);
     area.ecc.y = std::move(from_key.ecc.y);
@@ -264,7 +239,7 @@ tpmt_public ek_public_from_key(const ek_template& tmpl, EVP_PKEY* key) {
 classification classify_ek_public(const tpmt_public& area) {
   classification result;
   if (area.type != alg::rsa && area.type != alg::ecc) {
-    result.reason = "type " + describe_alg(area.type) + " is not an EK key type (RSA or ECC)";
+    result.reason = "type " + alg_text(area.type) + " is not an EK key type (RSA or ECC)";
     return result;
   }
   const ek_key_type type = area.type == alg::rsa ? rsa : ecc;

@@ -2,6 +2,8 @@
 
 #include <openssl/asn1t.h>
 
+#include "certs/der_io.hpp"
+
 namespace aikmock::protocol::wcce {
 
 namespace {
@@ -90,20 +92,6 @@ bytes sequence_of(const std::vector<bytes>& elements) {
   return out;
 }
 
-bytes envelope_to(byte_view plain, X509* cert) {
-  certs::x509_stack_ptr recipients(check_ptr(sk_X509_new_null(), "sk_X509_new_null"));
-  check(sk_X509_push(recipients.get(), cert) > 0, "sk_X509_push");
-  bio_ptr in(check_ptr(BIO_new_mem_buf(plain.data(), static_cast<int>(plain.size())), "BIO_new_mem_buf"));
-  cms_ptr env(CMS_encrypt(recipients.get(), in.get(), EVP_aes_256_cbc(), CMS_BINARY));
-  sk_X509_zero(recipients.get());
-  check(env != nullptr, "CMS_encrypt");
-  unsigned char* der = nullptr;
-  int n = i2d_CMS_ContentInfo(env.get(), &der);
-  check(n > 0, "i2d_CMS_ContentInfo");
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
 }  // namespace
 
 opened<endorsement_key_info> open_ek_info(byte_view value, X509* cert, EVP_PKEY* key) {
@@ -153,13 +141,13 @@ opened<aik_info> open_aik_info(byte_view value, X509* cert, EVP_PKEY* key) {
 bytes seal_ek_info(const endorsement_key_info& info, X509* cert) {
   std::vector<bytes> elements{info.ek_public_key, info.ek_certificate.value_or(bytes{0x05, 0x00})};
   for (const auto& c : info.other_certificates) elements.push_back(c);
-  return envelope_to(sequence_of(elements), cert);
+  return certs::envelope_to(sequence_of(elements), cert, EVP_aes_256_cbc());
 }
 
 bytes seal_aik_info(const aik_info& info, X509* cert) {
   std::vector<bytes> elements{info.aik_public_key};
   if (info.aik_certificate) elements.push_back(*info.aik_certificate);
-  return envelope_to(sequence_of(elements), cert);
+  return certs::envelope_to(sequence_of(elements), cert, EVP_aes_256_cbc());
 }
 
 }  // namespace aikmock::protocol::wcce
