@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/cli.hpp"
+#include "app/enroll_command.hpp"
 #include "app/policy_command.hpp"
 #include "app/tpm_command.hpp"
 #include "certs/lab_pki.hpp"
@@ -20,6 +21,7 @@ Commands:
   serve       run the mock AIK service (SCEP over HTTPS and HTTP)
   pki init    create a lab PKI: TPM vendor CAs, software EKs, the mock Microsoft AIK side, TLS
   policy      list, show and check policies (what the service answers, and when)
+  enroll      the reference client: enroll a TPM's AIK against the service as Windows does
   tpm         makecredential for an EK and AK Name (tcg or microsoft profile); inspect TPM blobs as JSON
   errors      print the error catalogue (--markdown: as docs/errors.md)
 
@@ -152,6 +154,7 @@ int main(int argc, char** argv) {
     if (command == "errors") return run_errors(argc, argv);
     if (command == "policy") return aikmock::app::run_policy_command(argc, argv);
     if (command == "tpm") return aikmock::app::run_tpm_command(argc, argv);
+    if (command == "enroll") return aikmock::app::run_enroll_command(argc, argv);
     std::cerr << "aikmock: unknown command " << command << "\n\n" << main_usage;
     return 2;
   } catch (const usage_error& e) {

@@ -50,3 +50,11 @@ set_tests_properties(policy_explain_cli PROPERTIES FIXTURES_REQUIRED lab LABELS 
 add_test(NAME json_api_swtpm_e2e COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/json_api_swtpm_test.sh
   $<TARGET_FILE:aikmock> ${CMAKE_BINARY_DIR}/test-lab)
 set_tests_properties(json_api_swtpm_e2e PROPERTIES FIXTURES_REQUIRED lab LABELS "e2e;swtpm" TIMEOUT 180)
+
+# The reference client (`aikmock enroll`): URL derivation, vendor map, retry schedule, Windows codes,
+# report, and the whole flow against the service in-process; then over HTTPS against `aikmock serve`.
+aikmock_add_test(enroll_tests SOURCES enroll_tests.cpp
+  LIBS aikmock_client aikmock_protocol nlohmann_json::nlohmann_json LAB LABELS client)
+add_test(NAME enroll_e2e COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enroll_test.sh
+  $<TARGET_FILE:aikmock> ${CMAKE_BINARY_DIR}/test-lab)
+set_tests_properties(enroll_e2e PROPERTIES FIXTURES_REQUIRED lab LABELS e2e)

@@ -1,0 +1,138 @@
+#include "app/enroll_command.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "app/cli.hpp"
+#include "client/enroll_flow.hpp"
+#include "client/enroll_report.hpp"
+#include "client/http_client.hpp"
+#include "client/tpm_backend_spec.hpp"
+#include "client/url.hpp"
+
+namespace aikmock::app {
+
+namespace {
+
+constexpr const char* enroll_usage = R"(usage: aikmock enroll --tpm soft:DIR [OPTIONS]
+
+Enrolls the TPM's AIK the way Windows does (certreq -enrollaik, Autopilot
+pre-provisioning): reads the EK certificate and public, derives the service
+URL from the EK certificate, GetCACaps, GetCACert (the RA certificates must
+chain to the CA), Submit(Request) with a new AIK and its creation proof,
+TPM2_ActivateCredential on the challenge, Submit(ChallengeAnswer). Prints each
+stage as certreq would (status line, x-ms-request-id, the service's Message,
+PkiStatus, EnrollStatus) and the HRESULT Windows would show.
+
+  --tpm soft:DIR          the TPM: a lab software EK, DIR = LAB/eks/<id> (ek-cert.der, ek.key, ek.pub)
+  --url URL               the service URL (default: derived from the EK certificate as Windows does,
+                          https://<VENDOR>-KeyId-<AKI hex>.microsoftaik.azure.net/templates/Aik/scep)
+  --vendor CODE           the vendor prefix of the derived host (default: the EK certificate's TPM
+                          manufacturer in the TCG registry, id:49465800 -> IFX)
+  --domain NAME           the domain of the derived host (default microsoftaik.azure.net)
+  --connect-to ADDR:PORT  connect there instead; SNI, the certificate name and Host stay the URL's host
+  --ca-file FILE          trust only these TLS roots (PEM), e.g. LAB/tls/root.pem (default: system store)
+  --timeout SECONDS       per request, from name lookup to the last byte (default 30; decimals allowed)
+  --retries N             further attempts of a request after HTTP 429, 5xx, a timeout or a connection
+                          failure, never after other 4xx (default 3, at most 10); waits 1, 2, 4, 8, 16 s,
+                          or what Retry-After says (at most 60 s)
+  --out DIR               write aik.pem (the AIK certificate) and chain.pem (issuing CA, root)
+  --send-ek-public        also send the EK TPM2B_PUBLIC (aikmock's own attribute; Windows does not)
+  --json                  print one JSON document instead of the text report
+
+Exit status: 0 a certificate was issued (and written with --out); 1 the
+enrollment failed; 2 usage. See docs/enroll.md.
+)";
+
+bool wants_help(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") return true;
+  return false;
+}
+
+std::chrono::milliseconds parse_timeout(const std::string& text) {
+  double seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(seconds) || seconds <= 0 ||
+      seconds > 3600)
+    throw usage_error("--timeout needs seconds, more than 0 and at most 3600");
+  return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
+}
+
+unsigned parse_retries(const std::string& text) {
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || n > 10) throw usage_error("--retries needs 0 to 10");
+  return n;
+}
+
+}  // namespace
+
+int run_enroll_command(int argc, char** argv) {
+  if (wants_help(argc, argv)) return std::cout << enroll_usage, 0;
+  args a(argc, argv, 2,
+         {"tpm", "url", "vendor", "domain", "connect-to", "ca-file", "timeout", "retries", "out"},
+         {"json", "send-ek-public"});
+  if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
+  const auto tpm_spec = a.value("tpm");
+  if (!tpm_spec) throw usage_error("enroll needs --tpm soft:DIR");
+
+  client::enroll_settings settings;
+  client::http_client_options transport;
+  settings.tpm_description = *tpm_spec;
+  if (auto url = a.value("url")) {
+    auto parsed = client::parse_service_url(*url);
+    if (!parsed.url) throw usage_error("--url: " + parsed.error);
+    settings.url = *url;
+  }
+  settings.vendor = a.value("vendor");
+  if (auto domain = a.value("domain")) settings.domain = *domain;
+  if (auto target = a.value("connect-to")) {
+    auto parsed = client::parse_connect_to(*target);
+    if (!parsed) throw usage_error("--connect-to needs ADDR:PORT or [v6]:PORT");
+    transport.connect_to = *parsed;
+    settings.connect_to = parsed->text();
+  }
+  if (auto ca = a.value("ca-file")) transport.ca_file = *ca;
+  if (auto t = a.value("timeout")) transport.timeout = parse_timeout(*t);
+  if (auto r = a.value("retries")) settings.retry.retries = parse_retries(*r);
+  settings.send_ek_public = a.flag("send-ek-public");
+  if (auto out = a.value("out")) {
+    // Made before enrolling, so an unusable directory fails before the TPM and the service are used.
+    std::filesystem::create_directories(*out);
+    settings.out_dir = *out;
+  }
+  const bool as_json = a.flag("json");
+
+  std::unique_ptr<protocol::client::tpm_backend> tpm;
+  try {
+    tpm = client::open_tpm_backend(*tpm_spec);
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(e.what());
+  }
+  client::http_client http(transport);
+
+  client::enroll_observer observer;
+  if (!as_json) {
+    // The text report as the flow goes: a retry may wait a while.
+    observer.attempt_done = [](const client::enroll_result& r, const client::stage_result& st,
+                               const client::http_attempt&) {
+      std::cout << client::format_attempt(r, st, st.attempts.size() - 1) << std::flush;
+    };
+    observer.stage_done = [](const client::enroll_result& r, const client::stage_result& st) {
+      std::cout << client::format_stage(r, st) << std::flush;
+    };
+  }
+  const auto result = client::run_enrollment(*tpm, http, settings, observer);
+  if (as_json) std::cout << client::report_json(result);
+  else std::cout << client::format_outcome(result);
+  std::cout << std::flush;
+  return result.issued() ? 0 : 1;
+}
+
+}  // namespace aikmock::app

@@ -1,0 +1,60 @@
+#include "client/aik_url.hpp"
+
+#include <openssl/sha.h>
+
+#include "client/tcg_vendor_ids.hpp"
+#include "common/encoding.hpp"
+
+namespace aikmock::client {
+
+namespace {
+
+bool is_vendor_code(const std::string& code) {
+  if (code.empty() || code.size() > 8) return false;
+  for (char c : code)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
+// SHA-1 of the issuer name as encoded in the certificate (OpenSSL keeps the received encoding).
+std::string name_id_of_issuer(X509* cert) {
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_NAME(X509_get_issuer_name(cert), &der);
+  if (n <= 0) return {};
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(der, static_cast<std::size_t>(n), digest);
+  OPENSSL_free(der);
+  return to_hex(byte_view(digest, sizeof digest));
+}
+
+}  // namespace
+
+aik_url_result derive_aik_url(const certs::ek_certificate& ek, const std::optional<std::string>& vendor_override,
+                              const std::string& domain) {
+  aik_url out;
+  if (vendor_override) {
+    if (!is_vendor_code(*vendor_override)) return {std::nullopt, "--vendor must be 1 to 8 letters or digits, e.g. IFX"};
+    out.vendor = *vendor_override;
+    out.vendor_source = "--vendor";
+  } else if (ek.tpm.manufacturer.empty()) {
+    return {std::nullopt, "the EK certificate names no TPM manufacturer (SAN tcg-at-tpmManufacturer); give --vendor"};
+  } else if (const tcg_vendor* v = find_tcg_vendor(ek.tpm.manufacturer)) {
+    out.vendor = std::string(v->code);
+    out.vendor_source = "tcg-at-tpmManufacturer " + ek.tpm.manufacturer + " (" + std::string(v->name) + ")";
+  } else {
+    return {std::nullopt, "TPM manufacturer " + ek.tpm.manufacturer +
+                              " is not in the TCG vendor ID registry; give --vendor with the code to use"};
+  }
+
+  if (!ek.authority_key_id.empty()) {
+    out.label = out.vendor + "-KeyId-" + to_hex(ek.authority_key_id);
+  } else {
+    const std::string name_id = ek.x509 ? name_id_of_issuer(ek.x509.get()) : std::string();
+    if (name_id.empty()) return {std::nullopt, "the EK certificate has neither an Authority Key Identifier nor an issuer"};
+    out.label = out.vendor + "-NameId-" + name_id;
+  }
+  out.url = "https://" + out.label + "." + domain + aik_scep_path;
+  return {std::move(out), {}};
+}
+
+}  // namespace aikmock::client

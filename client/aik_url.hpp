@@ -1,0 +1,35 @@
+#pragma once
+// The AIK service URL Windows derives from the EK certificate:
+//   https://<VENDOR>-KeyId-<AKI hex>.<domain>/templates/Aik/scep
+// VENDOR from the SAN's tcg-at-tpmManufacturer (the TCG vendor code), KeyId
+// the EK certificate's Authority Key Identifier, i.e. the SKI of the CA that
+// issued it (research: aik-protocol.md §1.2). Without an AKI, the NameId form:
+// SHA-1 of the issuer name's DER.
+#include <optional>
+#include <string>
+
+#include "certs/ek_certificate.hpp"
+
+namespace aikmock::client {
+
+inline constexpr const char* default_aik_domain = "microsoftaik.azure.net";
+inline constexpr const char* aik_scep_path = "/templates/Aik/scep";
+
+struct aik_url {
+  std::string url;     // the whole URL
+  std::string label;   // the host's first label, e.g. "STM-KeyId-194f…"
+  std::string vendor;  // "STM"
+  std::string vendor_source;  // "tcg-at-tpmManufacturer id:53544D20", or "--vendor"
+};
+
+struct aik_url_result {
+  std::optional<aik_url> value;
+  std::string error;  // why it cannot be derived (empty on success)
+};
+
+// `vendor_override` replaces the code from the certificate (and is required
+// when the manufacturer is not in the TCG registry).
+aik_url_result derive_aik_url(const certs::ek_certificate& ek, const std::optional<std::string>& vendor_override = {},
+                              const std::string& domain = default_aik_domain);
+
+}  // namespace aikmock::client

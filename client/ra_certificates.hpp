@@ -1,0 +1,36 @@
+#pragma once
+// What GetCACert hands a SCEP client: the authority's CA and its two RA
+// certificates, one that signs the CertReps and one to encrypt requests to.
+// Windows' IX509SCEPEnrollment requires both RA certificates "signed by the CA
+// certificate"; so does this client, with that CA as the only trust anchor.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "certs/openssl_types.hpp"
+
+namespace aikmock::client {
+
+struct ra_certificates {
+  certs::x509_ptr ca;
+  certs::x509_ptr signing;     // verifies CertReps
+  certs::x509_ptr encryption;  // the requests' envelopes are encrypted to it
+};
+
+struct ra_certificates_result {
+  std::optional<ra_certificates> value;
+  std::string error;         // empty on success
+  bool untrusted = false;    // all three are there, but an RA certificate does not chain to the CA
+};
+
+// Picks the CA (CA:TRUE), the RA signing certificate (digitalSignature) and
+// the RA encryption certificate (keyEncipherment) out of the degenerate
+// PKCS#7's certificates, in any order, and verifies that both RA certificates
+// chain to that CA (validity dates included).
+ra_certificates_result identify_ra_certificates(std::vector<certs::x509_ptr> certificates);
+
+// Empty when `leaf` verifies with `ca` as the only trust anchor (the CA may be
+// an intermediate, hence a partial chain); otherwise OpenSSL's reason.
+std::string verify_against_ca(X509* leaf, X509* ca);
+
+}  // namespace aikmock::client
