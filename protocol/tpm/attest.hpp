@@ -7,7 +7,7 @@
 //
 // The parser is structural: it reads any magic (a verifier judges it) but only
 // the attested bodies this project uses, CERTIFY, CREATION and QUOTE; other
-// types are rejected because their layout is not implemented here. Every
+// types are rejected: aikmock reads no other layout. Every
 // field is kept exactly as sent, so marshalling a parsed structure gives back
 // the bytes the TPM signed.
 #include <cstdint>

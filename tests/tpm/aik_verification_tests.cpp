@@ -218,9 +218,9 @@ TEST_CASE("a flipped byte in each part fails with the check that part feeds") {
       auto longer = proof;
       longer.attest.push_back(0);
       CHECK_FAILS_WITH(verify_aik_creation(longer), aik_check::attest_structure);
-      auto stub = proof;
-      stub.attest.resize(3);
-      CHECK_FAILS_WITH(verify_aik_creation(stub), aik_check::attest_structure);
+      auto short_attest = proof;
+      short_attest.attest.resize(3);
+      CHECK_FAILS_WITH(verify_aik_creation(short_attest), aik_check::attest_structure);
     }
     SUBCASE("creation data with a byte after it") {
       auto longer = proof;
