@@ -229,6 +229,10 @@ TEST_CASE("AIK URL: NameId without an AKI, --vendor, other domains, manufacturer
 
 TEST_CASE("AIK URL of real EK certificates: KeyId = SKI of the vendor CA that issued them") {
   const fs::path real = fs::path(AIKMOCK_SHARED_DIR) / "testdata" / "real-ek";
+  if (!fs::exists(real / "ek")) {
+    MESSAGE("shared/testdata/real-ek is not here; skipping the real EK certificates");
+    return;
+  }
   struct expectation {
     const char* ek;
     const char* issuing_ca;  // under trust/
