@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ clang pkg-config
+  cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   libboost1.81-dev libssl-dev nlohmann-json3-dev doctest-dev
   swtpm swtpm-tools tpm2-tools libtss2-dev scep
   curl openssl procps
