@@ -1,6 +1,7 @@
 #include "client/http_client.hpp"
 
-#include <openssl/rand.h>
+#include "common/uuid.hpp"
+
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -27,16 +28,6 @@ using steady = std::chrono::steady_clock;
 // Should a timer fail to end an operation, the io_context stops this long after the deadline anyway.
 constexpr std::chrono::seconds deadline_slack{2};
 
-std::string new_client_request_id() {
-  unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("RAND_bytes failed");
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  char out[37];
-  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return out;
-}
 
 bool is_closed_by_peer(const beast::error_code& ec) {
   return ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::connection_aborted ||
@@ -177,7 +168,7 @@ class exchange_run {
     request.set(http::field::host, call_.url.authority());
     request.set(http::field::user_agent, options_.user_agent);
     request.set(http::field::accept, "*/*");
-    const std::string client_request_id = new_client_request_id();
+    const std::string client_request_id = random_uuid();
     request.set("x-ms-client-request-id", client_request_id);
     // One exchange per connection: the flow's retries open a fresh one each time.
     request.set(http::field::connection, "close");

@@ -1,10 +1,10 @@
 #include "server/router.hpp"
 
-#include <openssl/rand.h>
 
 #include <ctime>
 
 #include "common/strings.hpp"
+#include "common/uuid.hpp"
 #include "protocol/scep/scep_endpoint.hpp"
 #include "server/host_route.hpp"
 #include "server/request_target.hpp"
@@ -39,16 +39,7 @@ std::string client_request_id(const request_t* request) {
 }
 }  // namespace
 
-std::string new_request_id() {
-  unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("RAND_bytes failed");
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  char out[37];
-  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return out;
-}
+std::string new_request_id() { return random_uuid(); }
 
 routed_response make_response(const protocol::response& answer, const request_t* request, unsigned version,
                               bool keep_alive) {

@@ -2,6 +2,7 @@
 
 #include "common/encoding.hpp"
 #include "common/strings.hpp"
+#include "common/uuid.hpp"
 
 using namespace aikmock;
 
@@ -39,4 +40,14 @@ TEST_CASE("ASCII case helpers") {
   CHECK(istarts_with("NAMEID-abc", "NameId-"));
   CHECK(to_upper("ab1c") == "AB1C");
   CHECK(to_lower("AB1C") == "ab1c");
+}
+
+TEST_CASE("random UUIDs are version 4 and differ") {
+  auto a = random_uuid();
+  auto b = random_uuid();
+  CHECK(a != b);
+  REQUIRE(a.size() == 36);
+  CHECK(a[8] == '-');
+  CHECK(a[14] == '4');
+  CHECK(std::string("89ab").find(a[19]) != std::string::npos);
 }
