@@ -4,7 +4,7 @@
 
 namespace aikmock {
 
-// "xxxxxxxx-xxxx-4xxx-Nxxx-xxxxxxxxxxxx" from the OS random source. For
+// 8-4-4-4-12 hex digits, version 4, variant 10, from the OS random source. For
 // correlation ids, not for secrets.
 std::string random_uuid();
 

@@ -12,54 +12,39 @@ namespace aikmock::protocol::tpm {
 
 namespace {
 
-void write_bounded(writer& out, const bytes& data, std::size_t max_size, std::string_view field) {
-  if (data.size() > max_size) {
-    throw std::invalid_argument("TPMS_ATTEST: " + std::string(field) + " of " + std::to_string(data.size()) +
-                                " bytes exceeds " + std::to_string(max_size));
-  }
-  out.tpm2b(data);
-}
-
-bool read_buffer(reader& in, std::string_view field, std::size_t max_size, bytes& out) {
-  auto data = in.tpm2b(field, max_size);
-  if (!data) return false;
-  out.assign(data->begin(), data->end());
-  return true;
-}
-
 bool known_type(std::uint16_t type) {
   return type == st::attest_certify || type == st::attest_creation || type == st::attest_quote;
 }
 
 void write_attested(writer& out, const tpms_certify_info& info) {
-  write_bounded(out, info.name, max_name_size, "attested.certify.name");
-  write_bounded(out, info.qualified_name, max_name_size, "attested.certify.qualifiedName");
+  write_tpm2b_bounded(out, "TPMS_ATTEST", info.name, max_name_size, "attested.certify.name");
+  write_tpm2b_bounded(out, "TPMS_ATTEST", info.qualified_name, max_name_size, "attested.certify.qualifiedName");
 }
 
 void write_attested(writer& out, const tpms_creation_info& info) {
-  write_bounded(out, info.object_name, max_name_size, "attested.creation.objectName");
-  write_bounded(out, info.creation_hash, max_digest_size, "attested.creation.creationHash");
+  write_tpm2b_bounded(out, "TPMS_ATTEST", info.object_name, max_name_size, "attested.creation.objectName");
+  write_tpm2b_bounded(out, "TPMS_ATTEST", info.creation_hash, max_digest_size, "attested.creation.creationHash");
 }
 
 void write_attested(writer& out, const tpms_quote_info& info) {
   write_pcr_selection(out, info.pcr_select);
-  write_bounded(out, info.pcr_digest, max_digest_size, "attested.quote.pcrDigest");
+  write_tpm2b_bounded(out, "TPMS_ATTEST", info.pcr_digest, max_digest_size, "attested.quote.pcrDigest");
 }
 
 std::optional<tpmu_attest> read_attested(reader& in, std::uint16_t type) {
   switch (type) {
     case st::attest_certify: {
       tpms_certify_info info;
-      if (!read_buffer(in, "TPMS_ATTEST.attested.certify.name", max_name_size, info.name) ||
-          !read_buffer(in, "TPMS_ATTEST.attested.certify.qualifiedName", max_name_size, info.qualified_name)) {
+      if (!read_tpm2b_into(in, "TPMS_ATTEST.attested.certify.name", max_name_size, info.name) ||
+          !read_tpm2b_into(in, "TPMS_ATTEST.attested.certify.qualifiedName", max_name_size, info.qualified_name)) {
         return std::nullopt;
       }
       return info;
     }
     case st::attest_creation: {
       tpms_creation_info info;
-      if (!read_buffer(in, "TPMS_ATTEST.attested.creation.objectName", max_name_size, info.object_name) ||
-          !read_buffer(in, "TPMS_ATTEST.attested.creation.creationHash", max_digest_size, info.creation_hash)) {
+      if (!read_tpm2b_into(in, "TPMS_ATTEST.attested.creation.objectName", max_name_size, info.object_name) ||
+          !read_tpm2b_into(in, "TPMS_ATTEST.attested.creation.creationHash", max_digest_size, info.creation_hash)) {
         return std::nullopt;
       }
       return info;
@@ -69,7 +54,7 @@ std::optional<tpmu_attest> read_attested(reader& in, std::uint16_t type) {
       auto selection = read_pcr_selection(in, "TPMS_ATTEST.attested.quote.pcrSelect");
       if (!selection) return std::nullopt;
       info.pcr_select = std::move(*selection);
-      if (!read_buffer(in, "TPMS_ATTEST.attested.quote.pcrDigest", max_digest_size, info.pcr_digest)) {
+      if (!read_tpm2b_into(in, "TPMS_ATTEST.attested.quote.pcrDigest", max_digest_size, info.pcr_digest)) {
         return std::nullopt;
       }
       return info;
@@ -113,8 +98,8 @@ std::string describe_attest_type(std::uint16_t type) {
 
 void write_attest(writer& out, const tpms_attest& attest) {
   out.u32(attest.magic).u16(attest_type(attest));
-  write_bounded(out, attest.qualified_signer, max_name_size, "qualifiedSigner");
-  write_bounded(out, attest.extra_data, max_data_size, "extraData");
+  write_tpm2b_bounded(out, "TPMS_ATTEST", attest.qualified_signer, max_name_size, "qualifiedSigner");
+  write_tpm2b_bounded(out, "TPMS_ATTEST", attest.extra_data, max_data_size, "extraData");
   out.u64(attest.clock_info.clock)
       .u32(attest.clock_info.reset_count)
       .u32(attest.clock_info.restart_count)
@@ -145,8 +130,8 @@ std::optional<tpms_attest> read_attest(reader& in) {
     return std::nullopt;
   }
   attest.magic = *magic;
-  if (!read_buffer(in, "TPMS_ATTEST.qualifiedSigner", max_name_size, attest.qualified_signer) ||
-      !read_buffer(in, "TPMS_ATTEST.extraData", max_data_size, attest.extra_data)) {
+  if (!read_tpm2b_into(in, "TPMS_ATTEST.qualifiedSigner", max_name_size, attest.qualified_signer) ||
+      !read_tpm2b_into(in, "TPMS_ATTEST.extraData", max_data_size, attest.extra_data)) {
     return std::nullopt;
   }
   auto clock = in.u64("TPMS_ATTEST.clockInfo.clock");

@@ -9,32 +9,14 @@
 
 namespace aikmock::protocol::tpm {
 
-namespace {
-
-void write_bounded(writer& out, const bytes& data, std::size_t max_size, std::string_view field) {
-  if (data.size() > max_size) {
-    throw std::invalid_argument("TPMS_CREATION_DATA: " + std::string(field) + " of " + std::to_string(data.size()) +
-                                " bytes exceeds " + std::to_string(max_size));
-  }
-  out.tpm2b(data);
-}
-
-bool read_buffer(reader& in, std::string_view field, std::size_t max_size, bytes& out) {
-  auto data = in.tpm2b(field, max_size);
-  if (!data) return false;
-  out.assign(data->begin(), data->end());
-  return true;
-}
-
-}  // namespace
 
 void write_creation_data(writer& out, const tpms_creation_data& data) {
   write_pcr_selection(out, data.pcr_select);
-  write_bounded(out, data.pcr_digest, max_digest_size, "pcrDigest");
+  write_tpm2b_bounded(out, "TPMS_CREATION_DATA", data.pcr_digest, max_digest_size, "pcrDigest");
   out.u8(data.locality).u16(data.parent_name_alg);
-  write_bounded(out, data.parent_name, max_name_size, "parentName");
-  write_bounded(out, data.parent_qualified_name, max_name_size, "parentQualifiedName");
-  write_bounded(out, data.outside_info, max_data_size, "outsideInfo");
+  write_tpm2b_bounded(out, "TPMS_CREATION_DATA", data.parent_name, max_name_size, "parentName");
+  write_tpm2b_bounded(out, "TPMS_CREATION_DATA", data.parent_qualified_name, max_name_size, "parentQualifiedName");
+  write_tpm2b_bounded(out, "TPMS_CREATION_DATA", data.outside_info, max_data_size, "outsideInfo");
 }
 
 bytes marshal_creation_data(const tpms_creation_data& data) {
@@ -54,15 +36,15 @@ std::optional<tpms_creation_data> read_creation_data(reader& in) {
   auto selection = read_pcr_selection(in, "TPMS_CREATION_DATA.pcrSelect");
   if (!selection) return std::nullopt;
   data.pcr_select = std::move(*selection);
-  if (!read_buffer(in, "TPMS_CREATION_DATA.pcrDigest", max_digest_size, data.pcr_digest)) return std::nullopt;
+  if (!read_tpm2b_into(in, "TPMS_CREATION_DATA.pcrDigest", max_digest_size, data.pcr_digest)) return std::nullopt;
   auto locality = in.u8("TPMS_CREATION_DATA.locality");
   auto parent_name_alg = in.u16("TPMS_CREATION_DATA.parentNameAlg");
   if (!locality || !parent_name_alg) return std::nullopt;
   data.locality = *locality;
   data.parent_name_alg = *parent_name_alg;
-  if (!read_buffer(in, "TPMS_CREATION_DATA.parentName", max_name_size, data.parent_name) ||
-      !read_buffer(in, "TPMS_CREATION_DATA.parentQualifiedName", max_name_size, data.parent_qualified_name) ||
-      !read_buffer(in, "TPMS_CREATION_DATA.outsideInfo", max_data_size, data.outside_info)) {
+  if (!read_tpm2b_into(in, "TPMS_CREATION_DATA.parentName", max_name_size, data.parent_name) ||
+      !read_tpm2b_into(in, "TPMS_CREATION_DATA.parentQualifiedName", max_name_size, data.parent_qualified_name) ||
+      !read_tpm2b_into(in, "TPMS_CREATION_DATA.outsideInfo", max_data_size, data.outside_info)) {
     return std::nullopt;
   }
   return data;

@@ -126,4 +126,20 @@ bool reader::expect_end(std::string_view structure) {
   return fail(structure, std::to_string(remaining()) + " unexpected trailing bytes");
 }
 
+void write_tpm2b_bounded(writer& out, std::string_view structure, byte_view data, std::size_t max_size,
+                         std::string_view field) {
+  if (data.size() > max_size) {
+    throw std::invalid_argument(std::string(structure) + ": " + std::string(field) + " of " +
+                                std::to_string(data.size()) + " bytes exceeds " + std::to_string(max_size));
+  }
+  out.tpm2b(data);
+}
+
+bool read_tpm2b_into(reader& in, std::string_view field, std::size_t max_size, bytes& out) {
+  auto data = in.tpm2b(field, max_size);
+  if (!data) return false;
+  out.assign(data->begin(), data->end());
+  return true;
+}
+
 }  // namespace aikmock::protocol::tpm

@@ -86,4 +86,14 @@ class reader {
   std::string error_;
 };
 
+// A TPM2B of at most `max_size` bytes (the structure's own cap, tighter than
+// 65535). Throws std::invalid_argument naming "<structure>: <field>" when larger:
+// writing one is a bug of the caller, not bad input.
+void write_tpm2b_bounded(writer& out, std::string_view structure, byte_view data, std::size_t max_size,
+                         std::string_view field);
+
+// Reads a TPM2B of at most `max_size` bytes into `out`; false (the reader
+// records why) when it does not fit or is not there.
+bool read_tpm2b_into(reader& in, std::string_view field, std::size_t max_size, bytes& out);
+
 }  // namespace aikmock::protocol::tpm

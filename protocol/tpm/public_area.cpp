@@ -72,14 +72,6 @@ void write_scheme(writer& out, alg_id type, const asym_scheme& scheme) {
   if (layout == scheme_layout::hash_and_count) out.u16(scheme.count);
 }
 
-void write_bounded(writer& out, const bytes& data, std::size_t max_size, std::string_view field) {
-  if (data.size() > max_size) {
-    throw std::invalid_argument("TPMT_PUBLIC: " + std::string(field) + " of " + std::to_string(data.size()) +
-                                " bytes exceeds " + std::to_string(max_size));
-  }
-  out.tpm2b(data);
-}
-
 // Each read_* below returns false once the reader has failed; the reader holds
 // the message.
 
@@ -121,13 +113,6 @@ bool read_scheme(reader& in, alg_id type, asym_scheme& scheme) {
   return true;
 }
 
-bool read_buffer(reader& in, std::string_view field, std::size_t max_size, bytes& out) {
-  auto data = in.tpm2b(field, max_size);
-  if (!data) return false;
-  out.assign(data->begin(), data->end());
-  return true;
-}
-
 bool read_rsa(reader& in, tpmt_public& area) {
   if (!read_symmetric(in, area.symmetric) || !read_scheme(in, alg::rsa, area.scheme)) return false;
   auto key_bits = in.u16("TPMT_PUBLIC.parameters.rsaDetail.keyBits");
@@ -135,7 +120,7 @@ bool read_rsa(reader& in, tpmt_public& area) {
   if (!key_bits || !exponent) return false;
   area.rsa.key_bits = *key_bits;
   area.rsa.exponent = *exponent;
-  return read_buffer(in, "TPMT_PUBLIC.unique.rsa", max_rsa_modulus_size, area.rsa.modulus);
+  return read_tpm2b_into(in, "TPMT_PUBLIC.unique.rsa", max_rsa_modulus_size, area.rsa.modulus);
 }
 
 bool read_ecc(reader& in, tpmt_public& area) {
@@ -153,8 +138,8 @@ bool read_ecc(reader& in, tpmt_public& area) {
     if (!hash) return false;
     area.ecc.kdf.hash = *hash;
   }
-  return read_buffer(in, "TPMT_PUBLIC.unique.ecc.x", max_ecc_coordinate_size, area.ecc.x) &&
-         read_buffer(in, "TPMT_PUBLIC.unique.ecc.y", max_ecc_coordinate_size, area.ecc.y);
+  return read_tpm2b_into(in, "TPMT_PUBLIC.unique.ecc.x", max_ecc_coordinate_size, area.ecc.x) &&
+         read_tpm2b_into(in, "TPMT_PUBLIC.unique.ecc.y", max_ecc_coordinate_size, area.ecc.y);
 }
 
 bool read_keyedhash(reader& in, tpmt_public& area) {
@@ -174,7 +159,7 @@ bool read_keyedhash(reader& in, tpmt_public& area) {
     if (!kdf) return false;
     area.keyedhash.kdf = *kdf;
   }
-  return read_buffer(in, "TPMT_PUBLIC.unique.keyedHash", max_digest_size, area.keyedhash.unique);
+  return read_tpm2b_into(in, "TPMT_PUBLIC.unique.keyedHash", max_digest_size, area.keyedhash.unique);
 }
 
 }  // namespace
@@ -184,27 +169,27 @@ void write_public(writer& out, const tpmt_public& area) {
     cannot_marshal("object type", area.type);
   }
   out.u16(area.type).u16(area.name_alg).u32(area.object_attributes);
-  write_bounded(out, area.auth_policy, max_digest_size, "authPolicy");
+  write_tpm2b_bounded(out, "TPMT_PUBLIC", area.auth_policy, max_digest_size, "authPolicy");
   if (area.type == alg::rsa) {
     write_symmetric(out, area.symmetric);
     write_scheme(out, area.type, area.scheme);
     out.u16(area.rsa.key_bits).u32(area.rsa.exponent);
-    write_bounded(out, area.rsa.modulus, max_rsa_modulus_size, "unique.rsa");
+    write_tpm2b_bounded(out, "TPMT_PUBLIC", area.rsa.modulus, max_rsa_modulus_size, "unique.rsa");
   } else if (area.type == alg::ecc) {
     write_symmetric(out, area.symmetric);
     write_scheme(out, area.type, area.scheme);
     if (!known_kdf(area.ecc.kdf.scheme)) cannot_marshal("kdf", area.ecc.kdf.scheme);
     out.u16(area.ecc.curve).u16(area.ecc.kdf.scheme);
     if (area.ecc.kdf.scheme != alg::null) out.u16(area.ecc.kdf.hash);
-    write_bounded(out, area.ecc.x, max_ecc_coordinate_size, "unique.ecc.x");
-    write_bounded(out, area.ecc.y, max_ecc_coordinate_size, "unique.ecc.y");
+    write_tpm2b_bounded(out, "TPMT_PUBLIC", area.ecc.x, max_ecc_coordinate_size, "unique.ecc.x");
+    write_tpm2b_bounded(out, "TPMT_PUBLIC", area.ecc.y, max_ecc_coordinate_size, "unique.ecc.y");
   } else {
     const auto& kh = area.keyedhash;
     if (!known_keyedhash_scheme(kh.scheme)) cannot_marshal("keyedHash scheme", kh.scheme);
     out.u16(kh.scheme);
     if (kh.scheme != alg::null) out.u16(kh.hash);
     if (kh.scheme == alg::xor_) out.u16(kh.kdf);
-    write_bounded(out, kh.unique, max_digest_size, "unique.keyedHash");
+    write_tpm2b_bounded(out, "TPMT_PUBLIC", kh.unique, max_digest_size, "unique.keyedHash");
   }
 }
 
@@ -234,7 +219,7 @@ std::optional<tpmt_public> read_public(reader& in) {
   area.type = *type;
   area.name_alg = *name_alg;
   area.object_attributes = *attributes;
-  if (!read_buffer(in, "TPMT_PUBLIC.authPolicy", max_digest_size, area.auth_policy)) return std::nullopt;
+  if (!read_tpm2b_into(in, "TPMT_PUBLIC.authPolicy", max_digest_size, area.auth_policy)) return std::nullopt;
 
   bool complete = area.type == alg::rsa   ? read_rsa(in, area)
                   : area.type == alg::ecc ? read_ecc(in, area)

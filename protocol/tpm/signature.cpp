@@ -13,21 +13,6 @@ namespace {
 
 bool is_rsa_scheme(alg_id scheme) { return scheme == alg::rsassa || scheme == alg::rsapss; }
 
-void write_bounded(writer& out, const bytes& data, std::size_t max_size, std::string_view field) {
-  if (data.size() > max_size) {
-    throw std::invalid_argument("TPMT_SIGNATURE: " + std::string(field) + " of " + std::to_string(data.size()) +
-                                " bytes exceeds " + std::to_string(max_size));
-  }
-  out.tpm2b(data);
-}
-
-bool read_buffer(reader& in, std::string_view field, std::size_t max_size, bytes& out) {
-  auto data = in.tpm2b(field, max_size);
-  if (!data) return false;
-  out.assign(data->begin(), data->end());
-  return true;
-}
-
 }  // namespace
 
 void write_signature(writer& out, const tpmt_signature& signature) {
@@ -36,10 +21,10 @@ void write_signature(writer& out, const tpmt_signature& signature) {
   }
   out.u16(signature.sig_alg).u16(signature.hash);
   if (is_rsa_scheme(signature.sig_alg)) {
-    write_bounded(out, signature.rsa_signature, max_rsa_signature_size, "signature.rsa.sig");
+    write_tpm2b_bounded(out, "TPMT_SIGNATURE", signature.rsa_signature, max_rsa_signature_size, "signature.rsa.sig");
   } else {
-    write_bounded(out, signature.ecdsa_r, max_ecc_parameter_size, "signature.ecdsa.signatureR");
-    write_bounded(out, signature.ecdsa_s, max_ecc_parameter_size, "signature.ecdsa.signatureS");
+    write_tpm2b_bounded(out, "TPMT_SIGNATURE", signature.ecdsa_r, max_ecc_parameter_size, "signature.ecdsa.signatureR");
+    write_tpm2b_bounded(out, "TPMT_SIGNATURE", signature.ecdsa_s, max_ecc_parameter_size, "signature.ecdsa.signatureS");
   }
 }
 
@@ -66,15 +51,15 @@ std::optional<tpmt_signature> read_signature(reader& in) {
     auto hash = in.u16("TPMT_SIGNATURE.signature.rsa.hash");
     if (!hash) return std::nullopt;
     signature.hash = *hash;
-    if (!read_buffer(in, "TPMT_SIGNATURE.signature.rsa.sig", max_rsa_signature_size, signature.rsa_signature)) {
+    if (!read_tpm2b_into(in, "TPMT_SIGNATURE.signature.rsa.sig", max_rsa_signature_size, signature.rsa_signature)) {
       return std::nullopt;
     }
   } else {
     auto hash = in.u16("TPMT_SIGNATURE.signature.ecdsa.hash");
     if (!hash) return std::nullopt;
     signature.hash = *hash;
-    if (!read_buffer(in, "TPMT_SIGNATURE.signature.ecdsa.signatureR", max_ecc_parameter_size, signature.ecdsa_r) ||
-        !read_buffer(in, "TPMT_SIGNATURE.signature.ecdsa.signatureS", max_ecc_parameter_size, signature.ecdsa_s)) {
+    if (!read_tpm2b_into(in, "TPMT_SIGNATURE.signature.ecdsa.signatureR", max_ecc_parameter_size, signature.ecdsa_r) ||
+        !read_tpm2b_into(in, "TPMT_SIGNATURE.signature.ecdsa.signatureS", max_ecc_parameter_size, signature.ecdsa_s)) {
       return std::nullopt;
     }
   }
