@@ -12,6 +12,7 @@
 #include "client/enroll_flow.hpp"
 #include "client/enroll_report.hpp"
 #include "client/http_client.hpp"
+#include "client/ek_nv_index.hpp"
 #include "client/tpm_backend_spec.hpp"
 #include "client/url.hpp"
 
@@ -19,7 +20,7 @@ namespace aikmock::app {
 
 namespace {
 
-constexpr const char* enroll_usage = R"(usage: aikmock enroll --tpm soft:DIR [OPTIONS]
+constexpr const char* enroll_usage = R"(usage: aikmock enroll --tpm soft:DIR|tcti:STRING [OPTIONS]
 
 Enrolls the TPM's AIK the way Windows does (certreq -enrollaik, Autopilot
 pre-provisioning): reads the EK certificate and public, derives the service
@@ -30,6 +31,12 @@ stage as certreq would (status line, x-ms-request-id, the service's Message,
 PkiStatus, EnrollStatus) and the HRESULT Windows would show.
 
   --tpm soft:DIR          the TPM: a lab software EK, DIR = LAB/eks/<id> (ek-cert.der, ek.key, ek.pub)
+  --tpm tcti:STRING       the TPM: a real one through tpm2-tss, e.g. tcti:device:/dev/tpmrm0 or
+                          tcti:swtpm:host=127.0.0.1,port=2321 (owner and endorsement auth empty)
+  --ek-index INDEX        with tcti: read the EK certificate from this NV index, as hex (0x01C0001C)
+                          or by its TCG template (H-6) (default: the first present of 0x01C00002 L-1,
+                          0x01C00012 H-1, 0x01C0001C H-6, 0x01C0001E H-7, then the ECC indices
+                          0x01C0000A L-2, 0x01C00014 H-2, 0x01C00016 H-3, 0x01C00018 H-4, 0x01C0001A H-5)
   --url URL               the service URL (default: derived from the EK certificate as Windows does,
                           https://<VENDOR>-KeyId-<AKI hex>.microsoftaik.azure.net/templates/Aik/scep)
   --vendor CODE           the vendor prefix of the derived host (default: the EK certificate's TPM
@@ -76,11 +83,18 @@ unsigned parse_retries(const std::string& text) {
 int run_enroll_command(int argc, char** argv) {
   if (wants_help(argc, argv)) return std::cout << enroll_usage, 0;
   args a(argc, argv, 2,
-         {"tpm", "url", "vendor", "domain", "connect-to", "ca-file", "timeout", "retries", "out"},
+         {"tpm", "ek-index", "url", "vendor", "domain", "connect-to", "ca-file", "timeout", "retries", "out"},
          {"json", "send-ek-public"});
   if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
   const auto tpm_spec = a.value("tpm");
-  if (!tpm_spec) throw usage_error("enroll needs --tpm soft:DIR");
+  if (!tpm_spec) throw usage_error("enroll needs --tpm soft:DIR or --tpm tcti:STRING");
+  client::tpm_backend_options tpm_options;
+  if (auto index = a.value("ek-index")) {
+    tpm_options.ek_index = client::parse_ek_index(*index);
+    if (!tpm_options.ek_index)
+      throw usage_error("--ek-index needs an EK certificate index of the TCG EK Credential Profile, as hex "
+                        "(0x01C00002, 0x01C0001C...) or by template (L-1, H-6...)");
+  }
 
   client::enroll_settings settings;
   client::http_client_options transport;
@@ -109,12 +123,13 @@ int run_enroll_command(int argc, char** argv) {
   }
   const bool as_json = a.flag("json");
 
-  std::unique_ptr<protocol::client::tpm_backend> tpm;
+  client::opened_tpm tpm;
   try {
-    tpm = client::open_tpm_backend(*tpm_spec);
+    tpm = client::open_tpm_backend(*tpm_spec, tpm_options);
   } catch (const std::invalid_argument& e) {
     throw usage_error(e.what());
   }
+  settings.tpm_description = tpm.description;
   client::http_client http(transport);
 
   client::enroll_observer observer;
@@ -128,7 +143,7 @@ int run_enroll_command(int argc, char** argv) {
       std::cout << client::format_stage(r, st) << std::flush;
     };
   }
-  const auto result = client::run_enrollment(*tpm, http, settings, observer);
+  const auto result = client::run_enrollment(*tpm.backend, http, settings, observer);
   if (as_json) std::cout << client::report_json(result);
   else std::cout << client::format_outcome(result);
   std::cout << std::flush;

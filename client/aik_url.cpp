@@ -2,6 +2,8 @@
 
 #include <openssl/sha.h>
 
+#include <cstdio>
+
 #include "client/tcg_vendor_ids.hpp"
 #include "common/encoding.hpp"
 
@@ -27,20 +29,31 @@ std::string name_id_of_issuer(X509* cert) {
   return to_hex(byte_view(digest, sizeof digest));
 }
 
+std::string hex_id(std::uint32_t id) {
+  char text[12];
+  std::snprintf(text, sizeof text, "id:%08X", id);
+  return text;
+}
+
 }  // namespace
 
 aik_url_result derive_aik_url(const certs::ek_certificate& ek, const std::optional<std::string>& vendor_override,
-                              const std::string& domain) {
+                              const std::string& domain, std::optional<std::uint32_t> tpm_manufacturer) {
   aik_url out;
   if (vendor_override) {
     if (!is_vendor_code(*vendor_override)) return {std::nullopt, "--vendor must be 1 to 8 letters or digits, e.g. IFX"};
     out.vendor = *vendor_override;
     out.vendor_source = "--vendor";
-  } else if (ek.tpm.manufacturer.empty()) {
-    return {std::nullopt, "the EK certificate names no TPM manufacturer (SAN tcg-at-tpmManufacturer); give --vendor"};
-  } else if (const tcg_vendor* v = find_tcg_vendor(ek.tpm.manufacturer)) {
+  } else if (const tcg_vendor* v = find_tcg_vendor(ek.tpm.manufacturer); v && !ek.tpm.manufacturer.empty()) {
     out.vendor = std::string(v->code);
     out.vendor_source = "tcg-at-tpmManufacturer " + ek.tpm.manufacturer + " (" + std::string(v->name) + ")";
+  } else if (const tcg_vendor* t = tpm_manufacturer ? find_tcg_vendor(hex_id(*tpm_manufacturer)) : nullptr) {
+    out.vendor = std::string(t->code);
+    out.vendor_source = "the TPM's TPM2_PT_MANUFACTURER " + hex_id(*tpm_manufacturer) + " (" + std::string(t->name) +
+                        "; the EK certificate says " +
+                        (ek.tpm.manufacturer.empty() ? std::string("nothing") : ek.tpm.manufacturer) + ")";
+  } else if (ek.tpm.manufacturer.empty()) {
+    return {std::nullopt, "the EK certificate names no TPM manufacturer (SAN tcg-at-tpmManufacturer); give --vendor"};
   } else {
     return {std::nullopt, "TPM manufacturer " + ek.tpm.manufacturer +
                               " is not in the TCG vendor ID registry; give --vendor with the code to use"};

@@ -5,6 +5,13 @@
 // the EK certificate's Authority Key Identifier, i.e. the SKI of the CA that
 // issued it (research: aik-protocol.md §1.2). Without an AKI, the NameId form:
 // SHA-1 of the issuer name's DER.
+//
+// Where the certificate names a manufacturer the registry does not list (or
+// none), the TPM's own TPM2_PT_MANUFACTURER is used when the back end can read
+// it: swtpm_setup writes IBM's PCI vendor ID (id:00001014) into its EK
+// certificates while the TPM reports the registry's IBM. Which of the two
+// Windows prefers is not public; for real TPMs they agree.
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -28,8 +35,10 @@ struct aik_url_result {
 };
 
 // `vendor_override` replaces the code from the certificate (and is required
-// when the manufacturer is not in the TCG registry).
+// when neither the certificate's manufacturer nor `tpm_manufacturer` is in
+// the TCG registry).
 aik_url_result derive_aik_url(const certs::ek_certificate& ek, const std::optional<std::string>& vendor_override = {},
-                              const std::string& domain = default_aik_domain);
+                              const std::string& domain = default_aik_domain,
+                              std::optional<std::uint32_t> tpm_manufacturer = std::nullopt);
 
 }  // namespace aikmock::client

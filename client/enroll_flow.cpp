@@ -118,6 +118,8 @@ class enrollment {
     try {
       der = tpm_.ek_certificate();
       ek_public_ = tpm_.ek_public();
+    } catch (const pc::no_ek_certificate& e) {
+      return fail(aik_url_not_found(), e.what());
     } catch (const std::exception& e) {
       return fail(tpm_failure(), std::string("cannot read the EK from the TPM: ") + e.what());
     }
@@ -125,6 +127,7 @@ class enrollment {
     if (!parsed) return fail(aik_url_not_found(), "the EK certificate does not decode: " + parsed.error);
     ek_ = std::move(*parsed.value);
     ek_summary s;
+    s.source = tpm_.ek_certificate_source();
     s.issuer = ek_->issuer;
     s.manufacturer = ek_->tpm.manufacturer;
     s.model = ek_->tpm.model;
@@ -145,7 +148,13 @@ class enrollment {
       text = *settings_.url;
       result_.url_source = "--url";
     } else {
-      auto derived = derive_aik_url(*ek_, settings_.vendor, settings_.domain);
+      std::optional<std::uint32_t> tpm_manufacturer;
+      try {
+        tpm_manufacturer = tpm_.manufacturer();
+      } catch (const std::exception&) {
+        // Only a fallback for the vendor code: the certificate's, or --vendor, still decide.
+      }
+      auto derived = derive_aik_url(*ek_, settings_.vendor, settings_.domain, tpm_manufacturer);
       if (!derived.value) return fail(aik_url_not_found(), derived.error);
       text = derived.value->url;
       result_.url_source = "EK certificate: vendor " + derived.value->vendor + " from " + derived.value->vendor_source +

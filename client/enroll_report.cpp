@@ -43,6 +43,7 @@ std::string local_stage(const enroll_result& r, const stage_result& st) {
       out += "TPM: " + r.tpm + "\n";
       if (r.ek) {
         const auto& ek = *r.ek;
+        if (!ek.source.empty()) out += "EK certificate: " + ek.source + "\n";
         out += "EK: " + ek.key + ", template " + ek.template_name + ", manufacturer " +
                (ek.manufacturer.empty() ? "(none)" : ek.manufacturer) + ", model " + ek.model + ", firmware " +
                ek.firmware + "\n";
@@ -163,7 +164,7 @@ std::string report_json(const enroll_result& r) {
   doc["tpm"] = r.tpm;
   if (r.ek) {
     const auto& ek = *r.ek;
-    doc["ek"] = json{{"key", ek.key},           {"template", ek.template_name}, {"manufacturer", ek.manufacturer},
+    doc["ek"] = json{{"source", ek.source},        {"key", ek.key},           {"template", ek.template_name}, {"manufacturer", ek.manufacturer},
                      {"model", ek.model},       {"firmware", ek.firmware},      {"issuer", ek.issuer},
                      {"signatureHash", ek.signature_hash}, {"authorityKeyId", ek.authority_key_id}};
   } else {

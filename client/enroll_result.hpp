@@ -60,6 +60,7 @@ struct stage_result {
 };
 
 struct ek_summary {
+  std::string source;  // where the back end read the certificate: "NV 0x01C0001C (H-6)", a file
   std::string issuer;
   std::string manufacturer;  // "id:53544D20"
   std::string model;

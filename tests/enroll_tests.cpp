@@ -18,11 +18,13 @@
 #include "certs/pem.hpp"
 #include "certs/trust_store.hpp"
 #include "client/aik_url.hpp"
+#include "client/ek_nv_index.hpp"
 #include "client/enroll_flow.hpp"
 #include "client/enroll_report.hpp"
 #include "client/ra_certificates.hpp"
 #include "client/retry_schedule.hpp"
 #include "client/tcg_vendor_ids.hpp"
+#include "client/tpm_backend_spec.hpp"
 #include "client/url.hpp"
 #include "client/windows_codes.hpp"
 #include "common/files.hpp"
@@ -223,8 +225,72 @@ TEST_CASE("AIK URL: NameId without an AKI, --vendor, other domains, manufacturer
   CHECK_FALSE(refused.value);
   CHECK(contains(refused.error, "--vendor"));
   CHECK(client::derive_aik_url(swtpm_like, std::string("IBM")).value->label == "IBM-KeyId-" + authority->key_id);
+  // The TPM's own TPM2_PT_MANUFACTURER ("IBM" for libtpms) stands in where the back end can read it...
+  auto from_tpm = client::derive_aik_url(swtpm_like, std::nullopt, client::default_aik_domain, 0x49424D00);
+  REQUIRE_MESSAGE(from_tpm.value, from_tpm.error);
+  CHECK(from_tpm.value->label == "IBM-KeyId-" + authority->key_id);
+  CHECK(contains(from_tpm.value->vendor_source, "TPM2_PT_MANUFACTURER id:49424D00"));
+  CHECK(contains(from_tpm.value->vendor_source, "the EK certificate says id:00001014"));
+  // ...but not over a certificate whose manufacturer the registry knows, nor over --vendor, nor when unknown too.
+  CHECK(client::derive_aik_url(cert, std::nullopt, client::default_aik_domain, 0x49424D00).value->vendor == ek.vendor);
+  CHECK(client::derive_aik_url(swtpm_like, std::string("XYZ"), client::default_aik_domain, 0x49424D00).value->vendor ==
+        "XYZ");
+  CHECK_FALSE(client::derive_aik_url(swtpm_like, std::nullopt, client::default_aik_domain, 0x01020304).value);
   swtpm_like.tpm.manufacturer.clear();
   CHECK(contains(client::derive_aik_url(swtpm_like).error, "names no TPM manufacturer"));
+  CHECK(client::derive_aik_url(swtpm_like, std::nullopt, client::default_aik_domain, 0x49424D00).value->vendor == "IBM");
+}
+
+TEST_CASE("EK certificate NV indices: RSA before ECC, low range first; --ek-index by hex or template") {
+  const std::vector<std::uint32_t> expected{0x01C00002, 0x01C00012, 0x01C0001C, 0x01C0001E, 0x01C0000A,
+                                            0x01C00014, 0x01C00016, 0x01C00018, 0x01C0001A};
+  CHECK(client::ek_certificate_indices() == expected);
+  for (auto index : expected) {
+    CAPTURE(index);
+    const auto* t = client::ek_template_at(index);
+    REQUIRE(t);
+    CHECK(client::parse_ek_index(t->id) == index);
+  }
+  CHECK(client::ek_template_at(0x01C00003) == nullptr);  // L-1's nonce, not a certificate
+  CHECK(client::parse_ek_index("0x01C0001C") == 0x01C0001Cu);
+  CHECK(client::parse_ek_index("0x01c0001c") == 0x01C0001Cu);
+  CHECK(client::parse_ek_index("1C00016") == 0x01C00016u);
+  CHECK(client::parse_ek_index("h6") == 0x01C0001Cu);
+  CHECK(client::parse_ek_index("L-2") == 0x01C0000Au);
+  for (const char* bad : {"", "0x", "0x01C00003", "0x81010001", "H-8", "0x01C0001CZ", "-1", "0x1000000001C0001C"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(client::parse_ek_index(bad));
+  }
+  CHECK(client::describe_ek_index(0x01C0001C) == "0x01C0001C (H-6)");
+  CHECK(client::describe_ek_index(0x01C00003) == "0x01C00003");
+
+  const std::vector<std::uint32_t> present{0x01C00016, 0x01C0001C, 0x01C00100};
+  CHECK(client::first_present(expected, present) == 0x01C0001Cu);  // H-6 before H-3: RSA first
+  CHECK_FALSE(client::first_present(expected, std::vector<std::uint32_t>{0x01C00100}));
+}
+
+TEST_CASE("--tpm: soft and tcti specs, and the options each takes") {
+  CHECK_THROWS_AS(client::open_tpm_backend("nothing:here"), std::invalid_argument);
+  CHECK_THROWS_AS(client::open_tpm_backend("soft:"), std::invalid_argument);
+  CHECK_THROWS_AS(client::open_tpm_backend("tcti:"), std::invalid_argument);
+  const std::string dir = w().lab.path_of(w().ek("L-1").certificate).parent_path().string();
+  CHECK_THROWS_WITH_AS(client::open_tpm_backend("soft:" + dir, {0x01C00002}), doctest::Contains("--ek-index"),
+                       std::invalid_argument);
+  auto soft = client::open_tpm_backend("soft:" + dir);
+  REQUIRE(soft.backend);
+  CHECK(soft.description == "soft:" + dir);
+  CHECK(soft.backend->ek_certificate_source() == w().lab.path_of(w().ek("L-1").certificate).string());
+  if (client::has_tss_backend()) {
+    // A tcti: back end opens without connecting: an unreachable TPM is the enrollment's first stage failing.
+    auto real = client::open_tpm_backend("tcti:swtpm:host=127.0.0.1,port=1", {0x01C0001C});
+    REQUIRE(real.backend);
+    CHECK(real.description == "tcti:swtpm:host=127.0.0.1,port=1");
+    CHECK(real.backend->ek_certificate_source().empty());
+    CHECK_THROWS(real.backend->ek_certificate());
+  } else {
+    CHECK_THROWS_WITH_AS(client::open_tpm_backend("tcti:device:/dev/tpmrm0"), doctest::Contains("without tpm2-tss"),
+                         std::invalid_argument);
+  }
 }
 
 TEST_CASE("AIK URL of real EK certificates: KeyId = SKI of the vendor CA that issued them") {

@@ -51,7 +51,7 @@ TEST_CASE("identity request: EK info, AIK info, KAST and the EK public survive t
   wcce::aik_info aik_info{certs::public_key_der(aik.key.get()), std::nullopt};
   wcce::identity_request_parts parts;
   parts.aik_public = aik.key.get();
-  parts.signer = aik.key.get();
+  parts.sign = wcce::sign_with_key(aik.key.get());
   parts.ek_info = wcce::seal_ek_info(ek_info, a.ra_encryption.get());
   parts.aik_info = wcce::seal_aik_info(aik_info, a.ra_encryption.get());
   parts.attestation_statement = kast_bytes;

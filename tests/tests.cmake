@@ -58,3 +58,10 @@ aikmock_add_test(enroll_tests SOURCES enroll_tests.cpp
 add_test(NAME enroll_e2e COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enroll_test.sh
   $<TARGET_FILE:aikmock> ${CMAKE_BINARY_DIR}/test-lab)
 set_tests_properties(enroll_e2e PROPERTIES FIXTURES_REQUIRED lab LABELS e2e)
+
+# The reference client's real-TPM back end (tpm2-tss ESAPI) against swtpm.
+if(AIKMOCK_TSS)
+  aikmock_add_test(tss_tpm_tests SOURCES tss_tpm_tests.cpp
+    LIBS aikmock_client aikmock_swtpm_fixture aikmock_certs aikmock_protocol LABELS client tpm swtpm)
+  set_tests_properties(tss_tpm_tests PROPERTIES TIMEOUT 300)
+endif()

@@ -50,7 +50,7 @@ round1_request build_round1(tpm_backend& tpm, X509* ra_encryption, const scep_id
 
   wcce::identity_request_parts parts;
   parts.aik_public = aik_key.get();
-  parts.signer = tpm.request_signing_key() ? tpm.request_signing_key() : me.key.get();
+  parts.sign = [&tpm](byte_view to_be_signed) { return tpm.sign_with_aik(to_be_signed); };
   parts.ek_info = wcce::seal_ek_info({certs::public_key_der(ek_key.get()), tpm.ek_certificate(), {}}, ra_encryption);
   parts.aik_info = wcce::seal_aik_info({certs::public_key_der(aik_key.get()), std::nullopt}, ra_encryption);
   parts.attestation_statement = tpm::marshal_kast(kast);

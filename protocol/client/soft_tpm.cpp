@@ -7,6 +7,7 @@
 #include "common/files.hpp"
 #include "protocol/tpm/credential_activation.hpp"
 #include "protocol/tpm/name.hpp"
+#include "protocol/wcce/identity_request.hpp"
 
 namespace aikmock::protocol::client {
 
@@ -16,6 +17,7 @@ soft_tpm::soft_tpm(const std::filesystem::path& cert, const std::filesystem::pat
   auto c = read_file(cert);
   if (!c) throw std::runtime_error("cannot read the EK certificate " + cert.string());
   ek_certificate_ = std::move(*c);
+  ek_certificate_file_ = cert.string();
   auto k = read_file(key);
   if (!k) throw std::runtime_error("cannot read the EK key " + key.string());
   BIO* bio = BIO_new_mem_buf(k->data(), static_cast<int>(k->size()));
@@ -37,6 +39,11 @@ soft_tpm soft_tpm::from_directory(const std::filesystem::path& dir, tpm::alg_id 
 tpm::aik_creation_proof soft_tpm::create_aik(byte_view nonce) {
   aik_ = tpm::create_soft_aik(aik_type_);
   return tpm::certify_creation(*aik_, nonce);
+}
+
+bytes soft_tpm::sign_with_aik(byte_view to_be_signed) {
+  if (!aik_) throw std::runtime_error("no AIK was created");
+  return wcce::sign_with_key(aik_->key.get())(to_be_signed);
 }
 
 tpm::credential_result<bytes> soft_tpm::activate(const tpm::credential_blob& challenge) {

@@ -17,13 +17,15 @@ class soft_tpm : public tpm_backend {
   static soft_tpm from_directory(const std::filesystem::path& dir, tpm::alg_id aik_type = tpm::alg::rsa);
 
   bytes ek_certificate() override { return ek_certificate_; }
+  std::string ek_certificate_source() const override { return ek_certificate_file_; }
   tpm::tpmt_public ek_public() override { return ek_public_; }
   tpm::aik_creation_proof create_aik(byte_view nonce) override;
-  EVP_PKEY* request_signing_key() override { return aik_ ? aik_->key.get() : nullptr; }
+  bytes sign_with_aik(byte_view to_be_signed) override;
   tpm::credential_result<bytes> activate(const tpm::credential_blob& challenge) override;
 
  private:
   bytes ek_certificate_;
+  std::string ek_certificate_file_;
   tpm::evp_pkey_ptr ek_key_;
   tpm::tpmt_public ek_public_;
   tpm::alg_id aik_type_;

@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.hpp"
+#include "protocol/tpm/constants.hpp"
 
 namespace aikmock::protocol::tpm {
 
@@ -50,5 +52,17 @@ inline constexpr auto policy_b_sm3 =
 
 // "PolicyA-SHA256", "PolicyB-SHA384"… for a known EK policy digest; nullopt otherwise.
 std::optional<std::string_view> ek_policy_name(byte_view digest);
+
+// What a policy session must do before an EK with `auth_policy` may be used
+// (TPM2_ActivateCredential needs its ADMIN role): a session of `hash`, then
+// TPM2_PolicySecret(TPM_RH_ENDORSEMENT), then for a PolicyB TPM2_PolicyOR of
+// `policy_or_branches` ({PolicyA, PolicyC} in that hash; empty for a PolicyA).
+// The branches are computed from their definitions and their OR checked
+// against `auth_policy`. nullopt for any other policy (SM3 included).
+struct ek_policy_session {
+  alg_id hash = alg::null;
+  std::vector<bytes> policy_or_branches;
+};
+std::optional<ek_policy_session> ek_policy_session_for(byte_view auth_policy);
 
 }  // namespace aikmock::protocol::tpm

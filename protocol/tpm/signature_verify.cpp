@@ -17,24 +17,6 @@ namespace {
 
 using ecdsa_sig_ptr = std::unique_ptr<ECDSA_SIG, openssl_free<ECDSA_SIG_free>>;
 
-// DER ECDSA-Sig-Value from the TPM's r and s; empty when they cannot be encoded.
-bytes ecdsa_der(const tpmt_signature& signature) {
-  if (signature.ecdsa_r.empty() || signature.ecdsa_s.empty()) return {};
-  ecdsa_sig_ptr sig(ECDSA_SIG_new());
-  bignum_ptr r(BN_bin2bn(signature.ecdsa_r.data(), static_cast<int>(signature.ecdsa_r.size()), nullptr));
-  bignum_ptr s(BN_bin2bn(signature.ecdsa_s.data(), static_cast<int>(signature.ecdsa_s.size()), nullptr));
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return {};
-  // ECDSA_SIG_set0 took ownership.
-  (void)r.release();
-  (void)s.release();
-  int length = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (length <= 0) return {};
-  bytes der(static_cast<std::size_t>(length));
-  unsigned char* cursor = der.data();
-  if (i2d_ECDSA_SIG(sig.get(), &cursor) != length) return {};
-  return der;
-}
-
 std::optional<std::string> verify(EVP_PKEY* key, byte_view message, const tpmt_signature& signature) {
   const EVP_MD* md = hash_md(signature.hash);
   if (!md) return "signature hash " + describe_alg(signature.hash) + " is not one this project computes";
@@ -46,7 +28,7 @@ std::optional<std::string> verify(EVP_PKEY* key, byte_view message, const tpmt_s
     raw_signature = signature.rsa_signature;
   } else if (signature.sig_alg == alg::ecdsa) {
     if (!EVP_PKEY_is_a(key, "EC")) return std::string("ECDSA signature from a non-EC key");
-    der = ecdsa_der(signature);
+    der = x509_signature_value(signature);
     if (der.empty()) return std::string("ECDSA r and s cannot be encoded");
     raw_signature = der;
   } else {
@@ -72,6 +54,24 @@ std::optional<std::string> verify(EVP_PKEY* key, byte_view message, const tpmt_s
 }
 
 }  // namespace
+
+bytes x509_signature_value(const tpmt_signature& signature) {
+  if (signature.sig_alg == alg::rsassa || signature.sig_alg == alg::rsapss) return signature.rsa_signature;
+  if (signature.sig_alg != alg::ecdsa || signature.ecdsa_r.empty() || signature.ecdsa_s.empty()) return {};
+  ecdsa_sig_ptr sig(ECDSA_SIG_new());
+  bignum_ptr r(BN_bin2bn(signature.ecdsa_r.data(), static_cast<int>(signature.ecdsa_r.size()), nullptr));
+  bignum_ptr s(BN_bin2bn(signature.ecdsa_s.data(), static_cast<int>(signature.ecdsa_s.size()), nullptr));
+  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return {};
+  // ECDSA_SIG_set0 took ownership.
+  (void)r.release();
+  (void)s.release();
+  int length = i2d_ECDSA_SIG(sig.get(), nullptr);
+  if (length <= 0) return {};
+  bytes der(static_cast<std::size_t>(length));
+  unsigned char* cursor = der.data();
+  if (i2d_ECDSA_SIG(sig.get(), &cursor) != length) return {};
+  return der;
+}
 
 std::optional<std::string> signature_error(EVP_PKEY* key, byte_view message, const tpmt_signature& signature) {
   if (!key) return std::string("no key");

@@ -14,6 +14,11 @@
 
 namespace aikmock::protocol::tpm {
 
+// The signature as X.509 carries it (a certificate's or PKCS#10's BIT STRING):
+// the RSA signature itself, or for ECDSA r and s as a DER ECDSA-Sig-Value.
+// Empty for another scheme or an ECDSA signature that cannot be encoded.
+bytes x509_signature_value(const tpmt_signature& signature);
+
 // Why `signature` is not `key`'s signature over `message` (wrong key type for
 // the scheme, a hash this project cannot compute, a bad signature); nullopt
 // when it is. Never throws.

@@ -8,24 +8,18 @@
 #include "protocol/tpm/attest.hpp"
 #include "protocol/tpm/creation_data.hpp"
 #include "protocol/tpm/hash.hpp"
+#include "protocol/tpm/key_templates.hpp"
 #include "protocol/tpm/name.hpp"
 #include "protocol/tpm/public_key.hpp"
 #include "protocol/tpm/soft_signing.hpp"
 
 namespace aikmock::protocol::tpm {
 
-std::uint32_t aik_object_attributes() {
-  return object_attr::restricted | object_attr::sign_encrypt | object_attr::fixed_tpm | object_attr::fixed_parent |
-         object_attr::sensitive_data_origin | object_attr::user_with_auth;
-}
-
 soft_aik create_soft_aik(alg_id key_type) {
   soft_aik aik;
   aik.key.reset(key_type == alg::ecc ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048));
   if (!aik.key) throw std::runtime_error("AIK key generation failed");
-  aik.public_area.name_alg = alg::sha256;
-  aik.public_area.object_attributes = aik_object_attributes();
-  aik.public_area.scheme = {key_type == alg::ecc ? alg::ecdsa : alg::rsassa, alg::sha256, 0};
+  aik.public_area = aik_template(key_type);
   set_public_key(aik.public_area, aik.key.get());
   return aik;
 }

@@ -10,13 +10,9 @@
 
 namespace aikmock::protocol::tpm {
 
-// restricted | sign | fixedTPM | fixedParent | sensitiveDataOrigin | userWithAuth:
-// what tpm2-tools and the Windows PCP give an AIK.
-std::uint32_t aik_object_attributes();
-
 struct soft_aik {
   evp_pkey_ptr key;
-  tpmt_public public_area;  // RSASSA-SHA256 (RSA) or ECDSA-SHA256 (ECC), nameAlg SHA-256
+  tpmt_public public_area;  // aik_template (key_templates.hpp) with the key filled in
 };
 
 // key_type: alg::rsa (2048 bits) or alg::ecc (P-256). Throws std::runtime_error on OpenSSL failures.

@@ -1,5 +1,11 @@
 #include "protocol/wcce/identity_request.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <stdexcept>
 #include <string_view>
 
 #include "certs/der.hpp"
@@ -77,7 +83,54 @@ void add_octets(X509_REQ* req, const char* oid, byte_view value) {
                                          static_cast<int>(value.size())) == 1,
                oid);
 }
+// Signs through `sign` what X509_REQ_sign would sign, so the key may live in a TPM.
+void sign_request(X509_REQ* req, EVP_PKEY* aik_public, const request_signer& sign) {
+  if (!sign) throw std::invalid_argument("build_identity_request: no signer");
+  const bool ecc = EVP_PKEY_is_a(aik_public, "EC");
+  const int nid = ecc ? NID_ecdsa_with_SHA256 : NID_sha256WithRSAEncryption;
+  std::unique_ptr<X509_ALGOR, decltype(&X509_ALGOR_free)> algorithm(
+      certs::check_ptr(X509_ALGOR_new(), "X509_ALGOR_new"), X509_ALGOR_free);
+  // RFC 4055: NULL parameters for RSA; RFC 5758: absent for ECDSA.
+  certs::check(X509_ALGOR_set0(algorithm.get(), OBJ_nid2obj(nid), ecc ? V_ASN1_UNDEF : V_ASN1_NULL, nullptr) == 1,
+               "X509_ALGOR_set0");
+  certs::check(X509_REQ_set1_signature_algo(req, algorithm.get()) == 1, "X509_REQ_set1_signature_algo");
+
+  unsigned char* raw = nullptr;
+  const int n = i2d_re_X509_REQ_tbs(req, &raw);
+  certs::check(n > 0, "i2d_re_X509_REQ_tbs");
+  std::unique_ptr<unsigned char, void (*)(unsigned char*)> tbs(raw, [](unsigned char* p) { OPENSSL_free(p); });
+  const bytes signature = sign(byte_view(tbs.get(), static_cast<std::size_t>(n)));
+
+  ASN1_BIT_STRING* value = certs::check_ptr(ASN1_BIT_STRING_new(), "ASN1_BIT_STRING_new");
+  if (ASN1_BIT_STRING_set(value, const_cast<unsigned char*>(signature.data()), static_cast<int>(signature.size())) != 1) {
+    ASN1_BIT_STRING_free(value);
+    certs::check(false, "ASN1_BIT_STRING_set");
+  }
+  value->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);  // a whole number of bytes: no unused bits
+  value->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+  X509_REQ_set0_signature(req, value);
+  // A signer that is not the AIK (a TPM answering with another key) is caught here, not by the service.
+  if (X509_REQ_verify(req, aik_public) != 1) {
+    certs::openssl_errors();
+    throw std::runtime_error("the PKCS#10 signature does not verify with the AIK public key");
+  }
+}
+
 }  // namespace
+
+request_signer sign_with_key(EVP_PKEY* key) {
+  return [key](byte_view data) {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(certs::check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"),
+                                                                 EVP_MD_CTX_free);
+    certs::check(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1, "EVP_DigestSignInit");
+    std::size_t size = 0;
+    certs::check(EVP_DigestSign(ctx.get(), nullptr, &size, data.data(), data.size()) == 1, "EVP_DigestSign");
+    bytes out(size);
+    certs::check(EVP_DigestSign(ctx.get(), out.data(), &size, data.data(), data.size()) == 1, "EVP_DigestSign");
+    out.resize(size);
+    return out;
+  };
+}
 
 bytes build_identity_request(const identity_request_parts& parts) {
   certs::x509_req_ptr req(certs::check_ptr(X509_REQ_new(), "X509_REQ_new"));
@@ -92,7 +145,7 @@ bytes build_identity_request(const identity_request_parts& parts) {
     add_der_attribute(req.get(), certs::oids::enroll_ksp_name, certs::der::bmp_string(parts.ksp_name));
   if (parts.ek_ca_key_id) add_octets(req.get(), certs::oids::enroll_ek_ca_keyid, *parts.ek_ca_key_id);
   if (parts.ek_public_area) add_octets(req.get(), certs::oids::aikmock_ek_public_area, *parts.ek_public_area);
-  certs::check(X509_REQ_sign(req.get(), parts.signer, EVP_sha256()) > 0, "X509_REQ_sign");
+  sign_request(req.get(), parts.aik_public, parts.sign);
   unsigned char* der = nullptr;
   int n = i2d_X509_REQ(req.get(), &der);
   certs::check(n > 0, "i2d_X509_REQ");

@@ -2,6 +2,7 @@
 // The PKCS#10 inside a SCEP request, read for the MS-WCCE TPM key attestation
 // attributes (research: aik-protocol.md §2.1, §3). Only what is present is
 // recorded here; opening and checking them is the exchange's work.
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,12 +29,21 @@ struct identity_request_result {
 
 identity_request_result parse_identity_request(byte_view pkcs10_der);
 
+// Signs the DER CertificationRequestInfo with SHA-256 and returns the X.509
+// signature value: PKCS#1 v1.5 for an RSA key, a DER ECDSA-Sig-Value for an EC
+// key. A TPM signs with the AIK itself (TPM2_Hash, then TPM2_Sign with the
+// ticket a restricted key needs); a software key through OpenSSL.
+using request_signer = std::function<bytes(byte_view to_be_signed)>;
+// The signer for a private key in OpenSSL's hands.
+request_signer sign_with_key(EVP_PKEY* key);
+
 // The client side (the reference client and the tests): a PKCS#10 for the AIK
-// with the attributes above. `aik_public` goes in the SubjectPublicKeyInfo;
-// `signer` signs it (the AIK's private key where the client has one).
+// with the attributes above. `aik_public` goes in the SubjectPublicKeyInfo and
+// decides the signature algorithm (sha256WithRSAEncryption or
+// ecdsa-with-SHA256); `sign` signs it, as the AIK where the client can.
 struct identity_request_parts {
   EVP_PKEY* aik_public = nullptr;
-  EVP_PKEY* signer = nullptr;
+  request_signer sign;
   std::optional<bytes> ek_info;                // sealed, from seal_ek_info
   std::optional<bytes> aik_info;               // sealed, from seal_aik_info
   std::optional<bytes> attestation_statement;  // KAST bytes

@@ -347,3 +347,27 @@ TEST_CASE("the swtpm --allow-signing EK is non-standard because of its attribute
         "closest to L-1: objectAttributes 0x000400b2, L-1 needs 0x000300b2 (missing restricted|decrypt, extra sign) "
         "(and 1 more difference)");
 }
+
+TEST_CASE("the policy session for each EK template: PolicyA alone, or PolicyOR of A and C giving the template's B") {
+  for (const auto& t : all_ek_templates()) {
+    CAPTURE(t.id);
+    auto steps = ek_policy_session_for(t.auth_policy);
+    if (t.auth_policy_name == "PolicyB-SM3") {
+      CHECK_FALSE(steps);  // this project computes no SM3
+      continue;
+    }
+    REQUIRE(steps);
+    CHECK(steps->hash == t.name_alg);
+    if (t.auth_policy_name == "PolicyA-SHA256") {
+      CHECK(steps->policy_or_branches.empty());
+    } else {
+      REQUIRE(steps->policy_or_branches.size() == 2);
+      // Branch A is PolicySecret(TPM_RH_ENDORSEMENT) in the template's hash.
+      CHECK(steps->policy_or_branches[0] == policy_secret_endorsement(hash_md(t.name_alg)));
+    }
+  }
+  bytes other(policy_b_sha384.begin(), policy_b_sha384.end());
+  other[0] ^= 1;
+  CHECK_FALSE(ek_policy_session_for(other));
+  CHECK_FALSE(ek_policy_session_for({}));
+}

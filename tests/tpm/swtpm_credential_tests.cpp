@@ -36,14 +36,6 @@ bool tools_missing() {
   return true;
 }
 
-tpmt_public public_of(const tpm_object_files& object) {
-  auto data = read_file(object.public_area);
-  REQUIRE(data);
-  auto area = parse_public2b(*data);
-  REQUIRE_MESSAGE(area, area.error);
-  return *area;
-}
-
 bytes random_secret(std::size_t size) {
   bytes secret(size);
   REQUIRE(system_random(secret));
@@ -66,33 +58,24 @@ aikmock::test::process_result activate(swtpm_instance& tpm, const tpm_object_fil
   return result;
 }
 
-struct ek_case {
-  swtpm_ek kind;
-  std::string_view tpl;
-};
-
 }  // namespace
 
 TEST_CASE("tcg profile: swtpm activates our credential for EKs of every template libtpms implements") {
   if (tools_missing()) return;
-  ek_case c{};
-  SUBCASE("RSA-2048 (L-1)") { c = {swtpm_ek::rsa2048, "L-1"}; }
-  SUBCASE("RSA-3072 (H-6)") { c = {swtpm_ek::rsa3072, "H-6"}; }
-  SUBCASE("P-256 (L-2)") { c = {swtpm_ek::ecc_p256, "L-2"}; }
-  SUBCASE("P-384 (H-3)") { c = {swtpm_ek::ecc_p384, "H-3"}; }
-  SUBCASE("RSA-2048 high range (H-1)") { c = {swtpm_ek::rsa2048_high, "H-1"}; }
-  SUBCASE("P-256 high range (H-2)") { c = {swtpm_ek::ecc_p256_high, "H-2"}; }
-  SUBCASE("P-521 (H-4)") { c = {swtpm_ek::ecc_p521_high, "H-4"}; }
+  aikmock::test::swtpm_ek_case c{};
+  for (const auto& e : aikmock::test::all_swtpm_eks()) {
+    SUBCASE(std::string(e.tpl).c_str()) { c = e; }
+  }
   CAPTURE(c.tpl);
 
   swtpm_instance tpm;
   const auto ek = tpm.create_ek(c.kind);
   const auto ak = tpm.create_ak(ek);
-  const tpmt_public ek_area = public_of(ek);
+  const tpmt_public ek_area = aikmock::test::public_area_of(ek);
   // tpm2-tools' template is the catalogue's, and its Name is ours.
   CHECK(classify_ek_public(ek_area).label() == c.tpl);
   CHECK(object_name(ek_area) == ek.name);
-  CHECK(object_name(public_of(ak)) == ak.name);
+  CHECK(object_name(aikmock::test::public_area_of(ak)) == ak.name);
 
   // The largest credential the EK allows: 32 bytes for SHA-256, 48 for SHA-384.
   const bytes secret = random_secret(hash_size(ek_area.name_alg));

@@ -509,4 +509,21 @@ process_result swtpm_instance::activate_credential(const tpm_object_files& ek, c
   return result;
 }
 
+std::span<const swtpm_ek_case> all_swtpm_eks() noexcept {
+  static constexpr swtpm_ek_case cases[] = {
+      {swtpm_ek::rsa2048, "L-1"},      {swtpm_ek::rsa3072, "H-6"},       {swtpm_ek::ecc_p256, "L-2"},
+      {swtpm_ek::ecc_p384, "H-3"},     {swtpm_ek::rsa2048_high, "H-1"},  {swtpm_ek::ecc_p256_high, "H-2"},
+      {swtpm_ek::ecc_p521_high, "H-4"},
+  };
+  return cases;
+}
+
+protocol::tpm::tpmt_public public_area_of(const tpm_object_files& object) {
+  auto data = read_file(object.public_area);
+  if (!data) throw std::runtime_error("cannot read " + object.public_area.string());
+  auto area = protocol::tpm::parse_public2b(*data);
+  if (!area) throw std::runtime_error(object.public_area.string() + ": " + area.error);
+  return *area;
+}
+
 }  // namespace aikmock::test

@@ -21,11 +21,13 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/bytes.hpp"
+#include "protocol/tpm/public_area.hpp"
 
 namespace aikmock::test {
 
@@ -67,12 +69,24 @@ enum class swtpm_ek {
   ecc_p521_high,  // H-4, PolicyB-SHA512
 };
 
+// Every kind above with the TCG template it is made from ("L-1"), for tests
+// that run on each (a doctest SUBCASE per entry).
+struct swtpm_ek_case {
+  swtpm_ek kind;
+  std::string_view tpl;
+};
+std::span<const swtpm_ek_case> all_swtpm_eks() noexcept;
+
 // A TPM object the fixture created, as tpm2-tools files.
 struct tpm_object_files {
   std::filesystem::path context;      // saved context; valid while this swtpm runs
   std::filesystem::path public_area;  // TPM2B_PUBLIC (tpm2-tools `-u` / `-f tss` format)
   bytes name;                         // the object's Name
 };
+
+// The object's TPM2B_PUBLIC as tpm2-tools wrote it; throws std::runtime_error
+// when it cannot be read or does not parse.
+protocol::tpm::tpmt_public public_area_of(const tpm_object_files& object);
 
 class swtpm_instance {
  public:

@@ -1,0 +1,65 @@
+#pragma once
+// A real TPM behind tpm2-tss ESAPI (`--tpm tcti:STRING`), doing what Windows
+// does for an AIK enrollment:
+//   - the EK certificate from its NV index (ek_nv_index.hpp), the EK created
+//     from the template that index belongs to (or the low-range template and
+//     nonce a TPM maker left in NV) and checked against the certificate;
+//   - the AIK created under the SRK with its creation data, and certified by
+//     itself (TPM2_CertifyCreation); the PKCS#10 signed with it through
+//     TPM2_HashSequence* and TPM2_Sign (a restricted key signs only digests
+//     the TPM hashed);
+//   - TPM2_ActivateCredential with the EK under the policy session its
+//     template needs (PolicyA, or PolicyB: PolicySecret then PolicyOR).
+// Owner and endorsement authorizations are expected empty, as on a TPM
+// Windows manages and on swtpm. Every object is flushed when no longer needed;
+// the AIK when the back end goes away.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/tss_context.hpp"
+#include "protocol/client/tpm_backend.hpp"
+#include "protocol/tpm/ek_template.hpp"
+
+namespace aikmock::client {
+
+class tss_tpm final : public protocol::client::tpm_backend {
+ public:
+  // Nothing happens until the first call, so that a TPM that cannot be
+  // reached or has no EK certificate is reported as the enrollment's first
+  // stage. The EK certificate comes from `ek_index` when given, else from the
+  // first index present in the default order. Methods throw tss_error or
+  // std::runtime_error naming what is missing.
+  tss_tpm(std::string tcti, std::optional<std::uint32_t> ek_index);
+
+  bytes ek_certificate() override;
+  std::string ek_certificate_source() const override;
+  std::optional<std::uint32_t> manufacturer() override;
+  protocol::tpm::tpmt_public ek_public() override;
+  protocol::tpm::aik_creation_proof create_aik(byte_view nonce) override;
+  bytes sign_with_aik(byte_view to_be_signed) override;
+  protocol::tpm::credential_result<bytes> activate(const protocol::tpm::credential_blob& challenge) override;
+
+  // The EK certificate's NV index, once read.
+  std::optional<std::uint32_t> ek_index() const noexcept { return ek_template_ ? std::optional(ek_index_) : std::nullopt; }
+
+ private:
+  ESYS_CONTEXT* open();  // connects and reads the EK certificate, once
+  tss_handle create_ek();
+  protocol::tpm::tpmt_public ek_template_from_nv();
+
+  std::string tcti_;
+  std::optional<std::uint32_t> wanted_ek_index_;
+  std::unique_ptr<tss_context> tpm_;
+  std::vector<std::uint32_t> nv_indices_;  // every NV index the TPM has defined
+  std::uint16_t nv_chunk_ = 0;             // TPM2_PT_NV_BUFFER_MAX
+  std::uint32_t ek_index_ = 0;
+  const protocol::tpm::ek_template* ek_template_ = nullptr;
+  bytes ek_certificate_;
+  std::optional<protocol::tpm::tpmt_public> ek_public_;
+  tss_handle aik_;
+};
+
+}  // namespace aikmock::client

@@ -1,0 +1,200 @@
+// The reference client's real-TPM back end (client/tss_tpm) against swtpm: the
+// EK certificate is provisioned into NV with tpm2-tools, as a TPM maker would,
+// and everything the enrollment asks of the TPM is checked with this project's
+// verifiers: the EK public is the certificate's key, the AIK's creation proof
+// verifies with the nonce, the PKCS#10 signature made through TPM2_Sign
+// verifies, and our MakeCredential comes back from TPM2_ActivateCredential
+// under each template's EK policy. No object may be left in the TPM.
+#include <doctest/doctest.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "certs/certificate_builder.hpp"
+#include "certs/pem.hpp"
+#include "certs/ek_certificate_profile.hpp"
+#include "certs/keys.hpp"
+#include "client/ek_nv_index.hpp"
+#include "client/tss_tpm.hpp"
+#include "common/files.hpp"
+#include "protocol/tpm/aik_verification.hpp"
+#include "protocol/tpm/credential.hpp"
+#include "protocol/tpm/ek_template.hpp"
+#include "protocol/tpm/name.hpp"
+#include "protocol/tpm/public_key.hpp"
+#include "protocol/tpm/random.hpp"
+#include "protocol/wcce/identity_request.hpp"
+#include "tests/tpm/swtpm_fixture.hpp"
+
+using namespace aikmock;
+namespace pt = aikmock::protocol::tpm;
+using aikmock::test::swtpm_ek;
+using aikmock::test::swtpm_instance;
+
+namespace {
+
+bool tools_missing() {
+  std::string missing = aikmock::test::missing_swtpm_tools();
+  if (!aikmock::test::find_in_path("tpm2_nvdefine")) missing += " tpm2_nvdefine";
+  if (missing.empty()) return false;
+  MESSAGE("skipped: not installed: " << missing);
+  return true;
+}
+
+bytes random_bytes(std::size_t n) {
+  bytes b(n);
+  REQUIRE(pt::system_random(b));
+  return b;
+}
+
+// A vendor CA of our own and an EK certificate from it for `ek_key`.
+bytes ek_certificate_for(EVP_PKEY* ek_key) {
+  auto ca_key = certs::generate_rsa_key(2048);
+  const auto now = std::chrono::system_clock::now();
+  auto ca = certs::certificate_builder(ca_key.get())
+                .subject({{"CN", "tss_tpm_tests EK CA"}})
+                .validity(now - std::chrono::hours(1), now + std::chrono::hours(24))
+                .extension(NID_basic_constraints, "critical,CA:TRUE")
+                .extension(NID_subject_key_identifier, "hash")
+                .sign(nullptr, ca_key.get(), EVP_sha256());
+  auto cert = certs::make_ek_certificate(ek_key, ca.get(), ca_key.get(), {"id:49424D00", "swtpm", "id:20191023"},
+                                         EVP_sha256());
+  return certs::certificate_der(cert.get());
+}
+
+// Writes `der` at `index` the way TPM makers (and swtpm_setup) define EK certificate indices.
+void provision_nv(swtpm_instance& tpm, std::uint32_t index, const bytes& der) {
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "0x%08X", index);
+  const auto file = tpm.path("nv-" + std::string(hex) + ".der");
+  write_file(file, der);
+  tpm.tpm2_checked({"tpm2_nvdefine", "-C", "p", "-s", std::to_string(der.size()), "-a",
+                    "ppwrite|writedefine|ppread|ownerread|authread|no_da|platformcreate", hex});
+  tpm.tpm2_checked({"tpm2_nvwrite", "-C", "p", "-i", file.string(), hex});
+}
+
+std::string handles(swtpm_instance& tpm, const char* kind) { return tpm.tpm2_checked({"tpm2_getcap", kind}); }
+
+}  // namespace
+
+TEST_CASE("tss_tpm: EK, AIK with its creation proof, TPM2_Sign and ActivateCredential on every EK template swtpm has") {
+  if (tools_missing()) return;
+  aikmock::test::swtpm_ek_case c{};
+  for (const auto& e : aikmock::test::all_swtpm_eks()) {
+    SUBCASE(std::string(e.tpl).c_str()) { c = e; }  // H-6: the Lenovo EK
+  }
+  CAPTURE(c.tpl);
+
+  swtpm_instance tpm;
+  const auto ek_files = tpm.create_ek(c.kind);
+  const pt::tpmt_public ek_area = aikmock::test::public_area_of(ek_files);
+  auto ek_key = pt::public_key_from_public(ek_area);
+  REQUIRE(ek_key);
+  const bytes ek_der = ek_certificate_for(ek_key.get());
+  const auto* tmpl = pt::find_ek_template(c.tpl);
+  REQUIRE(tmpl);
+  provision_nv(tpm, tmpl->cert_nv_index, ek_der);
+
+  {
+    client::tss_tpm t(tpm.tcti(), std::nullopt);  // the only EK certificate: found in the default order
+    CHECK(t.ek_certificate() == ek_der);
+    CHECK(t.ek_index() == tmpl->cert_nv_index);
+    CHECK(t.ek_public() == ek_area);  // created from the template, the same key tpm2-tools made
+    CHECK(t.manufacturer() == 0x49424D00u);  // "IBM", libtpms
+
+    const bytes nonce = random_bytes(16);
+    const auto proof = t.create_aik(nonce);
+    CHECK(pt::check_aik_public(proof.aik_public).passed());
+    const auto verdict = pt::verify_aik_creation(proof, {nonce, std::nullopt});
+    CHECK_MESSAGE(verdict.passed(), verdict.message());
+
+    // More than one TPM2_SequenceUpdate's worth (1024 bytes), as a PKCS#10 with an EK certificate is.
+    const bytes request = random_bytes(2500);
+    const bytes signature = t.sign_with_aik(request);
+    auto aik_key = pt::public_key_from_public(proof.aik_public);
+    REQUIRE(aik_key);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    REQUIRE(EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, aik_key.get()) == 1);
+    CHECK(EVP_DigestVerify(md.get(), signature.data(), signature.size(), request.data(), request.size()) == 1);
+
+    const auto aik_name = pt::object_name(proof.aik_public);
+    REQUIRE(aik_name);
+    const bytes secret = random_bytes(32);
+    auto blob = pt::make_credential(ek_area, *aik_name, secret);
+    REQUIRE_MESSAGE(blob, blob.error().reason);
+    auto recovered = t.activate(*blob);
+    REQUIRE_MESSAGE(recovered, recovered.error().reason);
+    CHECK(*recovered == secret);
+
+    // Bound to another Name: the TPM's TPM_RC_INTEGRITY, as the flow must report it.
+    auto wrong = pt::make_credential(ek_area, ek_files.name, secret);
+    REQUIRE(wrong);
+    auto refused = t.activate(*wrong);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == pt::credential_error_kind::integrity_check_failed);
+    // A failed activation leaves the TPM usable: the same challenge again.
+    auto again = t.activate(*blob);
+    REQUIRE_MESSAGE(again, again.error().reason);
+    CHECK(*again == secret);
+  }
+  // The back end is gone (swtpm serves one connection at a time): nothing of it is left in the TPM.
+  CHECK(handles(tpm, "handles-transient").empty());
+  CHECK(handles(tpm, "handles-loaded-session").empty());
+}
+
+TEST_CASE("tss_tpm: which EK certificate index is read") {
+  if (tools_missing()) return;
+  swtpm_instance tpm;
+  const auto rsa = tpm.create_ek(swtpm_ek::rsa2048, "rsa");
+  const auto ecc = tpm.create_ek(swtpm_ek::ecc_p384, "ecc");
+  auto rsa_key = pt::public_key_from_public(aikmock::test::public_area_of(rsa));
+  auto ecc_key = pt::public_key_from_public(aikmock::test::public_area_of(ecc));
+  REQUIRE(rsa_key);
+  REQUIRE(ecc_key);
+  const bytes rsa_der = ek_certificate_for(rsa_key.get());
+  const bytes ecc_der = ek_certificate_for(ecc_key.get());
+
+  SUBCASE("no EK certificate at all") {
+    client::tss_tpm t(tpm.tcti(), std::nullopt);
+    CHECK_THROWS_WITH_AS(t.ek_certificate(), doctest::Contains("no EK certificate at any index"),
+                         protocol::client::no_ek_certificate);
+    CHECK(t.ek_certificate_source().empty());
+  }
+  SUBCASE("RSA before ECC by default; --ek-index chooses; an absent index is named with those present") {
+    provision_nv(tpm, 0x01C00016, ecc_der);
+    provision_nv(tpm, 0x01C00002, rsa_der);
+    {
+      client::tss_tpm t(tpm.tcti(), std::nullopt);
+      CHECK(t.ek_certificate() == rsa_der);
+      CHECK(pt::classify_ek_public(t.ek_public()).label() == "L-1");
+    }
+    {
+      client::tss_tpm t(tpm.tcti(), 0x01C00016);
+      CHECK(t.ek_certificate() == ecc_der);
+      CHECK(t.ek_certificate_source() == "NV 0x01C00016 (H-3)");
+      CHECK(pt::classify_ek_public(t.ek_public()).label() == "H-3");
+    }
+    {
+      client::tss_tpm t(tpm.tcti(), 0x01C0001C);
+      CHECK_THROWS_WITH_AS(t.ek_certificate(),
+                           "the TPM has no EK certificate at NV 0x01C0001C (H-6); EK certificates present: "
+                           "0x01C00002 (L-1), 0x01C00016 (H-3)",
+                           protocol::client::no_ek_certificate);
+    }
+  }
+  SUBCASE("a certificate for another key than the TPM's EK is refused before the service sees it") {
+    provision_nv(tpm, 0x01C00002, ek_certificate_for(certs::generate_rsa_key(2048).get()));
+    client::tss_tpm t(tpm.tcti(), std::nullopt);
+    CHECK_THROWS_WITH_AS(t.ek_public(), doctest::Contains("is not for the EK this TPM creates from template L-1"),
+                         std::runtime_error);
+  }
+  CHECK(handles(tpm, "handles-transient").empty());
+}
+
+TEST_CASE("tss_tpm: a TCTI that does not answer is an error naming it, on first use") {
+  client::tss_tpm t("swtpm:host=127.0.0.1,port=1", std::nullopt);  // constructing does not connect
+  CHECK_THROWS_WITH_AS(t.ek_certificate(), doctest::Contains("swtpm:host=127.0.0.1,port=1"), client::tss_error);
+}
