@@ -65,3 +65,12 @@ if(AIKMOCK_TSS)
     LIBS aikmock_client aikmock_swtpm_fixture aikmock_certs aikmock_protocol LABELS client tpm swtpm)
   set_tests_properties(tss_tpm_tests PROPERTIES TIMEOUT 300)
 endif()
+
+# The reference client on real TPMs: swtpm instances provisioned by swtpm_setup with EK certificates from
+# swtpm_localca (RSA-2048, P-256, P-384, RSA-3072), its CA given to `aikmock serve` with --trust; each EK under
+# microsoft-2025 and tcg-complete (the Lenovo case: RSA-3072 refused with EncryptSecret, then issued).
+if(AIKMOCK_TSS)
+  add_test(NAME enroll_swtpm_e2e COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/enroll_swtpm_test.sh
+    $<TARGET_FILE:aikmock> ${CMAKE_BINARY_DIR}/test-lab)
+  set_tests_properties(enroll_swtpm_e2e PROPERTIES FIXTURES_REQUIRED lab LABELS "e2e;swtpm" TIMEOUT 300)
+endif()

@@ -19,14 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-ok() { echo "$1: ok"; passed=$((passed + 1)); }
-not_ok() {  # name reason [output file]
-  echo "$1: FAILED: $2"
-  failed=$((failed + 1))
-  if [ -n "${3:-}" ]; then sed 's/^/    | /' "$3"; fi
-}
+# shellcheck source=tests/e2e/check_lib.sh
+. "$(dirname "$0")/check_lib.sh"
 
 # start_server NAME POLICY: serves HTTPS on a free port; sets port_NAME and pid_NAME.
 start_server() {
@@ -169,5 +163,4 @@ for s in microsoft tcg throttle stall; do
 done
 server_pids=()
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish_checks

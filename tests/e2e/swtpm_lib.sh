@@ -124,3 +124,43 @@ tpm_activate() {
   rm -f "$session"
   return $rc
 }
+
+# swtpm_localca_config DIR: a private swtpm_localca CA for swtpm_setup, all inside DIR
+# (nothing in /etc or /var): DIR/localca/ is its state (root swtpm-localca-rootca-cert.pem,
+# intermediate issuercert.pem, created on first use), DIR/swtpm-localca.conf,
+# DIR/swtpm-localca.options (empty) and DIR/swtpm_setup.conf for `swtpm_setup --config`.
+swtpm_localca_config() {
+  local dir=$1
+  mkdir -p "$dir/localca"
+  cat >"$dir/swtpm-localca.conf" <<CONF
+statedir = $dir/localca
+signingkey = $dir/localca/signkey.pem
+issuercert = $dir/localca/issuercert.pem
+certserial = $dir/localca/certserial
+CONF
+  : >"$dir/swtpm-localca.options"
+  cat >"$dir/swtpm_setup.conf" <<CONF
+create_certs_tool = $(command -v swtpm_localca)
+create_certs_tool_config = $dir/swtpm-localca.conf
+create_certs_tool_options = $dir/swtpm-localca.options
+CONF
+}
+
+# tpm_store_ek_cert NAME INDEX DER_FILE: defines the NV index with the attributes
+# swtpm_setup gives EK certificates (platform-created, ppwrite|writedefine|ppread|
+# ownerread|authread|no_da) and writes the certificate into it.
+tpm_store_ek_cert() {
+  local name=$1 index=$2 der=$3
+  tpm "$name" tpm2_nvdefine "$index" -C p -s "$(stat -c %s "$der")" -g sha256 \
+    -a 'ppwrite|writedefine|ppread|ownerread|authread|no_da|platformcreate' >/dev/null &&
+    tpm "$name" tpm2_nvwrite "$index" -C p -i "$der"
+}
+
+# tpm_handles_left NAME: prints the transient objects and loaded sessions still in that
+# swtpm (empty when a client cleaned up after itself).
+tpm_handles_left() {
+  local kind
+  for kind in handles-transient handles-loaded-session; do
+    tpm "$1" tpm2_getcap "$kind" | sed -n 's/^- //p'
+  done
+}
