@@ -5,6 +5,7 @@
 //   tcti:STRING  a real TPM through tpm2-tss (client/tss_tpm.hpp): STRING is a
 //                TCTI configuration such as device:/dev/tpmrm0 or
 //                swtpm:host=127.0.0.1,port=2321 (builds with AIKMOCK_TSS).
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,7 +17,8 @@
 namespace aikmock::client {
 
 struct tpm_backend_options {
-  std::optional<std::uint32_t> ek_index;  // tcti: the EK certificate's NV index (--ek-index)
+  std::optional<std::uint32_t> ek_index;            // tcti: the EK certificate's NV index (--ek-index)
+  std::optional<std::chrono::milliseconds> timeout;  // tcti: the bound on each TPM step (--tpm-timeout)
 };
 
 struct opened_tpm {

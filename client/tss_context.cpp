@@ -21,13 +21,15 @@ void check_rc(TSS2_RC rc, const char* command) {
   if (rc != TSS2_RC_SUCCESS) throw tss_error(command, rc);
 }
 
-tss_context::tss_context(const std::string& tcti) {
+tss_context::tss_context(const std::string& tcti, std::int32_t command_timeout_ms) {
   // ESAPI logs every failed command to stderr, also those the caller expects and
   // reports in its own words; quiet unless the user asked for its log.
   setenv("TSS2_LOG", "all+NONE", 0);
   check_rc(Tss2_TctiLdr_Initialize(tcti.c_str(), &tcti_), ("the TCTI \"" + tcti + "\"").c_str());
-  const TSS2_RC rc = Esys_Initialize(&esys_, tcti_, nullptr);
+  TSS2_RC rc = Esys_Initialize(&esys_, tcti_, nullptr);
+  if (rc == TSS2_RC_SUCCESS) rc = Esys_SetTimeout(esys_, command_timeout_ms);
   if (rc != TSS2_RC_SUCCESS) {
+    Esys_Finalize(&esys_);
     Tss2_TctiLdr_Finalize(&tcti_);
     throw tss_error("Esys_Initialize", rc);
   }

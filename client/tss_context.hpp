@@ -5,6 +5,7 @@
 // tss_error naming the command, decoded as tpm2-tools shows it.
 #include <tss2/tss2_esys.h>
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -38,7 +39,9 @@ using esys_ptr = std::unique_ptr<T, esys_free<T>>;
 class tss_context {
  public:
   // Throws tss_error when the TCTI does not load or the TPM does not answer.
-  explicit tss_context(const std::string& tcti);
+  // `command_timeout_ms` bounds ESAPI's wait for each answer (it waits without
+  // end by default).
+  tss_context(const std::string& tcti, std::int32_t command_timeout_ms);
   ~tss_context();
   tss_context(const tss_context&) = delete;
   tss_context& operator=(const tss_context&) = delete;

@@ -9,6 +9,7 @@
 
 #include "certs/ek_certificate.hpp"
 #include "client/ek_nv_index.hpp"
+#include "client/tpm_deadline.hpp"
 #include "protocol/tpm/creation_data.hpp"
 #include "protocol/tpm/ek_policy.hpp"
 #include "protocol/tpm/key_templates.hpp"
@@ -196,12 +197,19 @@ pt::credential_error_kind activation_error_kind(const tss_error& e) {
 
 }  // namespace
 
-tss_tpm::tss_tpm(std::string tcti, std::optional<std::uint32_t> ek_index)
-    : tcti_(std::move(tcti)), wanted_ek_index_(ek_index) {}
+tss_tpm::tss_tpm(std::string tcti, std::optional<std::uint32_t> ek_index, std::chrono::milliseconds timeout)
+    : tcti_(std::move(tcti)), wanted_ek_index_(ek_index), timeout_(timeout) {}
+
+tss_tpm::~tss_tpm() {
+  if (!aik_) return;
+  tpm_deadline deadline(timeout_, "flushing the AIK");
+  aik_.reset();
+}
 
 ESYS_CONTEXT* tss_tpm::open() {
   if (tpm_) return tpm_->get();
-  auto tpm = std::make_unique<tss_context>(tcti_);
+  tpm_deadline deadline(timeout_, "connecting to " + tcti_ + " and reading the EK certificate");
+  auto tpm = std::make_unique<tss_context>(tcti_, static_cast<std::int32_t>(timeout_.count()));
   nv_indices_ = defined_nv_indices(tpm->get());
   nv_chunk_ = nv_buffer_max(tpm->get());
   const auto order = ek_certificate_indices();
@@ -235,9 +243,11 @@ std::string tss_tpm::ek_certificate_source() const {
 }
 
 std::optional<std::uint32_t> tss_tpm::manufacturer() {
+  ESYS_CONTEXT* c = open();
+  tpm_deadline deadline(timeout_, "TPM2_GetCapability(TPM2_PT_MANUFACTURER)");
   TPMS_CAPABILITY_DATA* raw = nullptr;
   TPMI_YES_NO more = TPM2_NO;
-  check_rc(Esys_GetCapability(open(), none, none, none, TPM2_CAP_TPM_PROPERTIES, TPM2_PT_MANUFACTURER, 1, &more, &raw),
+  check_rc(Esys_GetCapability(c, none, none, none, TPM2_CAP_TPM_PROPERTIES, TPM2_PT_MANUFACTURER, 1, &more, &raw),
            "TPM2_GetCapability(TPM2_PT_MANUFACTURER)");
   esys_ptr<TPMS_CAPABILITY_DATA> data(raw);
   const auto& props = data->data.tpmProperties;
@@ -290,12 +300,15 @@ tss_handle tss_tpm::create_ek() {
 }
 
 pt::tpmt_public tss_tpm::ek_public() {
+  open();
+  tpm_deadline deadline(timeout_, "creating the EK");
   if (!ek_public_) create_ek();  // flushed at once: activate creates it again
   return *ek_public_;
 }
 
 pt::aik_creation_proof tss_tpm::create_aik(byte_view nonce) {
   ESYS_CONTEXT* c = open();
+  tpm_deadline deadline(timeout_, "creating the AIK and its creation proof");
   aik_.reset();
   auto srk = create_primary(c, ESYS_TR_RH_OWNER, pt::storage_root_key_template(), "TPM2_CreatePrimary(SRK)");
 
@@ -348,6 +361,7 @@ pt::aik_creation_proof tss_tpm::create_aik(byte_view nonce) {
 bytes tss_tpm::sign_with_aik(byte_view to_be_signed) {
   if (!aik_) throw std::runtime_error("no AIK was created");
   ESYS_CONTEXT* c = open();
+  tpm_deadline deadline(timeout_, "signing the request with the AIK");
   const TPM2B_AUTH no_auth{};
   ESYS_TR raw_sequence = none;
   check_rc(Esys_HashSequenceStart(c, none, none, none, &no_auth, TPM2_ALG_SHA256, &raw_sequence),
@@ -394,6 +408,7 @@ pt::credential_result<bytes> tss_tpm::activate(const pt::credential_blob& challe
 
   try {
     ESYS_CONTEXT* c = open();
+    tpm_deadline deadline(timeout_, "TPM2_ActivateCredential");
     tss_handle ek = create_ek();
     const auto steps = pt::ek_policy_session_for(ek_public_->auth_policy);
     if (!steps)

@@ -13,6 +13,7 @@
 // Owner and endorsement authorizations are expected empty, as on a TPM
 // Windows manages and on swtpm. Every object is flushed when no longer needed;
 // the AIK when the back end goes away.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -27,12 +28,20 @@ namespace aikmock::client {
 
 class tss_tpm final : public protocol::client::tpm_backend {
  public:
+  // A discrete TPM may take tens of seconds for an RSA-3072 primary key.
+  static constexpr std::chrono::seconds default_timeout{180};
+
   // Nothing happens until the first call, so that a TPM that cannot be
   // reached or has no EK certificate is reported as the enrollment's first
   // stage. The EK certificate comes from `ek_index` when given, else from the
   // first index present in the default order. Methods throw tss_error or
-  // std::runtime_error naming what is missing.
-  tss_tpm(std::string tcti, std::optional<std::uint32_t> ek_index);
+  // std::runtime_error naming what is missing. Each method is bounded by
+  // `timeout` (a tpm_deadline: past it, the process ends).
+  tss_tpm(std::string tcti, std::optional<std::uint32_t> ek_index,
+          std::chrono::milliseconds timeout = default_timeout);
+  ~tss_tpm() override;
+  tss_tpm(const tss_tpm&) = delete;
+  tss_tpm& operator=(const tss_tpm&) = delete;
 
   bytes ek_certificate() override;
   std::string ek_certificate_source() const override;
@@ -52,6 +61,7 @@ class tss_tpm final : public protocol::client::tpm_backend {
 
   std::string tcti_;
   std::optional<std::uint32_t> wanted_ek_index_;
+  std::chrono::milliseconds timeout_;
   std::unique_ptr<tss_context> tpm_;
   std::vector<std::uint32_t> nv_indices_;  // every NV index the TPM has defined
   std::uint16_t nv_chunk_ = 0;             // TPM2_PT_NV_BUFFER_MAX

@@ -270,19 +270,28 @@ TEST_CASE("EK certificate NV indices: RSA before ECC, low range first; --ek-inde
 }
 
 TEST_CASE("--tpm: soft and tcti specs, and the options each takes") {
+  const auto with_index = [](std::uint32_t index) {
+    client::tpm_backend_options o;
+    o.ek_index = index;
+    return o;
+  };
+  client::tpm_backend_options with_timeout;
+  with_timeout.timeout = std::chrono::seconds(5);
   CHECK_THROWS_AS(client::open_tpm_backend("nothing:here"), std::invalid_argument);
   CHECK_THROWS_AS(client::open_tpm_backend("soft:"), std::invalid_argument);
   CHECK_THROWS_AS(client::open_tpm_backend("tcti:"), std::invalid_argument);
   const std::string dir = w().lab.path_of(w().ek("L-1").certificate).parent_path().string();
-  CHECK_THROWS_WITH_AS(client::open_tpm_backend("soft:" + dir, {0x01C00002}), doctest::Contains("--ek-index"),
+  CHECK_THROWS_WITH_AS(client::open_tpm_backend("soft:" + dir, with_index(0x01C00002)), doctest::Contains("--ek-index"),
                        std::invalid_argument);
+  CHECK_THROWS_WITH_AS(client::open_tpm_backend("soft:" + dir, with_timeout),
+                       doctest::Contains("--tpm-timeout"), std::invalid_argument);
   auto soft = client::open_tpm_backend("soft:" + dir);
   REQUIRE(soft.backend);
   CHECK(soft.description == "soft:" + dir);
   CHECK(soft.backend->ek_certificate_source() == w().lab.path_of(w().ek("L-1").certificate).string());
   if (client::has_tss_backend()) {
     // A tcti: back end opens without connecting: an unreachable TPM is the enrollment's first stage failing.
-    auto real = client::open_tpm_backend("tcti:swtpm:host=127.0.0.1,port=1", {0x01C0001C});
+    auto real = client::open_tpm_backend("tcti:swtpm:host=127.0.0.1,port=1", with_index(0x01C0001C));
     REQUIRE(real.backend);
     CHECK(real.description == "tcti:swtpm:host=127.0.0.1,port=1");
     CHECK(real.backend->ek_certificate_source().empty());

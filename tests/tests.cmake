@@ -63,6 +63,7 @@ set_tests_properties(enroll_e2e PROPERTIES FIXTURES_REQUIRED lab LABELS e2e)
 if(AIKMOCK_TSS)
   aikmock_add_test(tss_tpm_tests SOURCES tss_tpm_tests.cpp
     LIBS aikmock_client aikmock_swtpm_fixture aikmock_certs aikmock_protocol LABELS client tpm swtpm)
+  add_dependencies(tss_tpm_tests aikmock)
   set_tests_properties(tss_tpm_tests PROPERTIES TIMEOUT 300)
 endif()
 

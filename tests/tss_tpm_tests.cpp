@@ -6,6 +6,10 @@
 // verifies, and our MakeCredential comes back from TPM2_ActivateCredential
 // under each template's EK policy. No object may be left in the TPM.
 #include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 
@@ -197,4 +201,65 @@ TEST_CASE("tss_tpm: which EK certificate index is read") {
 TEST_CASE("tss_tpm: a TCTI that does not answer is an error naming it, on first use") {
   client::tss_tpm t("swtpm:host=127.0.0.1,port=1", std::nullopt);  // constructing does not connect
   CHECK_THROWS_WITH_AS(t.ek_certificate(), doctest::Contains("swtpm:host=127.0.0.1,port=1"), client::tss_error);
+}
+
+namespace {
+
+// Two listening loopback sockets on ports P and P+1 (a swtpm TCTI's server and control) that accept
+// connections and never answer: a TPM that hangs.
+struct silent_tpm {
+  int server = -1, control = -1, port = 0;
+  silent_tpm() {
+    for (int attempt = 0; attempt < 50 && port == 0; ++attempt) {
+      server = listen_on(0);
+      if (server < 0) continue;
+      sockaddr_in a{};
+      socklen_t size = sizeof a;
+      ::getsockname(server, reinterpret_cast<sockaddr*>(&a), &size);
+      const int p = ntohs(a.sin_port);
+      control = p < 65535 ? listen_on(p + 1) : -1;
+      if (control >= 0) port = p;
+      else ::close(server);
+    }
+  }
+  ~silent_tpm() {
+    if (port) {
+      ::close(server);
+      ::close(control);
+    }
+  }
+  static int listen_on(int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 8) != 0) {
+      if (fd >= 0) ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("aikmock enroll: a TPM that never answers ends the enrollment at --tpm-timeout, not a hang") {
+  silent_tpm tpm;
+  REQUIRE(tpm.port != 0);
+  const auto started = std::chrono::steady_clock::now();
+  auto r = aikmock::test::run_process({AIKMOCK_BINARY, "enroll", "--tpm",
+                                       "tcti:swtpm:host=127.0.0.1,port=" + std::to_string(tpm.port), "--tpm-timeout",
+                                       "1", "--url", "https://IBM-KeyId-00.aik.invalid/templates/Aik/scep"},
+                                      std::chrono::seconds(30));
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.exit_code == 1);
+  CHECK_MESSAGE(r.err.find("the TPM did not answer within 1 s (connecting to swtpm:host=127.0.0.1,port=") !=
+                    std::string::npos,
+                r.describe());
+  CHECK(r.err.find("0x800705B4") != std::string::npos);
+  MESSAGE("ended after " << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                                    started)
+                                .count()
+                         << " ms");
 }
