@@ -1,5 +1,8 @@
 #include "client/ek_nv_index.hpp"
 
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -39,6 +42,23 @@ std::optional<std::uint32_t> first_present(std::span<const std::uint32_t> order,
   for (auto index : order)
     if (std::ranges::find(present, index) != present.end()) return index;
   return std::nullopt;
+}
+
+std::vector<bytes> certificates_in_nv(byte_view data) {
+  std::vector<bytes> out;
+  const unsigned char* p = data.data();
+  const unsigned char* const end = data.data() + data.size();
+  while (p < end) {
+    const unsigned char* start = p;
+    X509* cert = d2i_X509(nullptr, &p, static_cast<long>(end - p));
+    if (!cert) {
+      ERR_clear_error();
+      break;
+    }
+    X509_free(cert);
+    out.emplace_back(start, p);
+  }
+  return out;
 }
 
 std::string describe_ek_index(std::uint32_t index) {

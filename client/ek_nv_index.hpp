@@ -7,6 +7,11 @@
 //   0x01C00002 L-1, 0x01C00012 H-1, 0x01C0001C H-6, 0x01C0001E H-7,
 //   0x01C0000A L-2, 0x01C00014 H-2, 0x01C00016 H-3, 0x01C00018 H-4, 0x01C0001A H-5.
 // `--ek-index` names one instead.
+//
+// The EK certificate's issuers, where a TPM maker stores them with it (Intel
+// PTT does: its EK certificates are issued by per-device CAs the trust store
+// cannot hold), are in the EK Certificate Chain indices 0x01C00100 to
+// 0x01C001FF: DER certificates, one or more per index, in index order.
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -14,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/bytes.hpp"
 #include "protocol/tpm/ek_template.hpp"
 
 namespace aikmock::client {
@@ -32,6 +38,14 @@ std::optional<std::uint32_t> parse_ek_index(std::string_view text);
 // The first of `order` that is in `present`; nullopt when none is.
 std::optional<std::uint32_t> first_present(std::span<const std::uint32_t> order,
                                            std::span<const std::uint32_t> present);
+
+inline constexpr std::uint32_t ek_chain_first_index = 0x01C00100;
+inline constexpr std::uint32_t ek_chain_last_index = 0x01C001FF;
+
+// The DER certificates at the start of an EK Certificate Chain index, in
+// order; what follows the last one that parses (padding, anything else) is
+// left.
+std::vector<bytes> certificates_in_nv(byte_view data);
 
 // "0x01C0001C (H-6)".
 std::string describe_ek_index(std::uint32_t index);

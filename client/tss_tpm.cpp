@@ -242,6 +242,17 @@ std::string tss_tpm::ek_certificate_source() const {
   return ek_template_ ? "NV " + describe_ek_index(ek_index_) : std::string();
 }
 
+std::vector<bytes> tss_tpm::ek_chain() {
+  ESYS_CONTEXT* c = open();
+  tpm_deadline deadline(timeout_, "reading the EK certificate chain");
+  std::vector<bytes> out;
+  for (auto index : nv_indices_) {  // ascending, as TPM2_GetCapability lists them
+    if (index < ek_chain_first_index || index > ek_chain_last_index) continue;
+    for (auto& cert : certificates_in_nv(read_nv(c, index, nv_chunk_))) out.push_back(std::move(cert));
+  }
+  return out;
+}
+
 std::optional<std::uint32_t> tss_tpm::manufacturer() {
   ESYS_CONTEXT* c = open();
   tpm_deadline deadline(timeout_, "TPM2_GetCapability(TPM2_PT_MANUFACTURER)");

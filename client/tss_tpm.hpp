@@ -45,6 +45,7 @@ class tss_tpm final : public protocol::client::tpm_backend {
 
   bytes ek_certificate() override;
   std::string ek_certificate_source() const override;
+  std::vector<bytes> ek_chain() override;
   std::optional<std::uint32_t> manufacturer() override;
   protocol::tpm::tpmt_public ek_public() override;
   protocol::tpm::aik_creation_proof create_aik(byte_view nonce) override;

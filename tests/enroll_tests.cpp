@@ -269,6 +269,22 @@ TEST_CASE("EK certificate NV indices: RSA before ECC, low range first; --ek-inde
   CHECK_FALSE(client::first_present(expected, std::vector<std::uint32_t>{0x01C00100}));
 }
 
+TEST_CASE("EK certificate chain indices: the DER certificates at the start, padding and the rest left") {
+  const bytes a = w().ek_certificate(w().ek("L-1")).der;
+  const bytes b = w().ek_certificate(w().ek("H-6")).der;
+  bytes nv = a;
+  nv.insert(nv.end(), b.begin(), b.end());
+  CHECK(client::certificates_in_nv(nv) == std::vector<bytes>{a, b});
+  nv.insert(nv.end(), 32, 0xFF);
+  CHECK(client::certificates_in_nv(nv) == std::vector<bytes>{a, b});
+  bytes truncated(a.begin(), a.end() - 1);
+  CHECK(client::certificates_in_nv(truncated).empty());
+  CHECK(client::certificates_in_nv({}).empty());
+  CHECK(client::certificates_in_nv(bytes(64, 0x00)).empty());
+  CHECK(client::ek_chain_first_index == 0x01C00100u);
+  CHECK(client::ek_chain_last_index == 0x01C001FFu);
+}
+
 TEST_CASE("--tpm: soft and tcti specs, and the options each takes") {
   const auto with_index = [](std::uint32_t index) {
     client::tpm_backend_options o;

@@ -11,12 +11,16 @@
 #include "certs/lab_manifest.hpp"
 #include "certs/pem.hpp"
 #include "certs/trust_store.hpp"
+#include "common/files.hpp"
 #include "policy/policy_file.hpp"
 #include "protocol/client/scep_enrollment.hpp"
 #include "protocol/client/soft_tpm.hpp"
 #include "protocol/scep/cert_rep.hpp"
+#include "protocol/scep/pki_message.hpp"
 #include "protocol/scep/scep_endpoint.hpp"
 #include "protocol/tpm/public_key.hpp"
+#include "protocol/wcce/identity_request.hpp"
+#include "protocol/wcce/key_info.hpp"
 
 using namespace aikmock;
 using namespace aikmock::protocol;
@@ -215,4 +219,32 @@ TEST_CASE("round 1 refusals: an EK of another authority, an EK public that is no
   CHECK(m.round1.status == 400);
   CHECK(m.round1.error_key == "no-ek-certificate");
   CHECK(m.round1.detail.find("not the EK certificate's key") != std::string::npos);
+}
+
+TEST_CASE("round 1 carries the TPM's EK certificate chain in EK_INFO, at most three certificates") {
+  const auto& ek = w().lab.eks.front();
+  const auto& a = w().authority(ek.authority);
+  // A TPM that keeps its EK certificate's issuers in NV, as Intel PTT does.
+  struct chained_tpm : client::soft_tpm {
+    using client::soft_tpm::soft_tpm;
+    std::vector<bytes> chain;
+    std::vector<bytes> ek_chain() override { return chain; }
+  } tpm(w().lab.path_of(ek.certificate), w().lab.path_of(ek.private_key), w().lab.path_of(ek.public_area));
+  for (const auto& other : w().lab.eks) tpm.chain.push_back(*read_file(w().lab.path_of(other.certificate)));
+  REQUIRE(tpm.chain.size() > 3);
+
+  auto me = client::scep_identity::make();
+  auto r1 = client::build_round1(tpm, a.ra_encryption.get(), me);
+  auto msg = scep::parse_pki_message(r1.message, a.ra_encryption.get(), a.ra_encryption_key.get());
+  REQUIRE_MESSAGE(msg.message, msg.error);
+  auto request = wcce::parse_identity_request(msg.message->content);
+  REQUIRE_MESSAGE(request.request, request.error);
+  REQUIRE(request.request->ek_info);
+  auto info = wcce::open_ek_info(*request.request->ek_info, a.ra_encryption.get(), a.ra_encryption_key.get());
+  REQUIRE_MESSAGE(info.value, info.error);
+  CHECK(info.value->other_certificates == std::vector<bytes>(tpm.chain.begin(), tpm.chain.begin() + 3));
+
+  // The service takes them as helpers for the chain and still serves the request.
+  auto s = w().service("tcg-complete");
+  CHECK(post(s, a, r1.message).status == 200);
 }

@@ -189,6 +189,20 @@ TEST_CASE("tss_tpm: which EK certificate index is read") {
                            protocol::client::no_ek_certificate);
     }
   }
+  SUBCASE("the EK certificate chain indices, in index order, several certificates per index") {
+    provision_nv(tpm, 0x01C00002, rsa_der);
+    {
+      client::tss_tpm t(tpm.tcti(), std::nullopt);
+      CHECK(t.ek_chain().empty());
+    }
+    bytes two = ecc_der;
+    two.insert(two.end(), rsa_der.begin(), rsa_der.end());
+    two.insert(two.end(), 16, 0xFF);  // NV padding after the last certificate
+    provision_nv(tpm, 0x01C00101, two);
+    provision_nv(tpm, 0x01C00100, rsa_der);
+    client::tss_tpm t(tpm.tcti(), std::nullopt);
+    CHECK(t.ek_chain() == std::vector<bytes>{rsa_der, ecc_der, rsa_der});
+  }
   SUBCASE("a certificate for another key than the TPM's EK is refused before the service sees it") {
     provision_nv(tpm, 0x01C00002, ek_certificate_for(certs::generate_rsa_key(2048).get()));
     client::tss_tpm t(tpm.tcti(), std::nullopt);

@@ -51,7 +51,11 @@ round1_request build_round1(tpm_backend& tpm, X509* ra_encryption, const scep_id
   wcce::identity_request_parts parts;
   parts.aik_public = aik_key.get();
   parts.sign = [&tpm](byte_view to_be_signed) { return tpm.sign_with_aik(to_be_signed); };
-  parts.ek_info = wcce::seal_ek_info({certs::public_key_der(ek_key.get()), tpm.ek_certificate(), {}}, ra_encryption);
+  // EK_INFO carries at most three certificates besides the EK's (MS-WCCE).
+  auto chain = tpm.ek_chain();
+  if (chain.size() > 3) chain.resize(3);
+  parts.ek_info =
+      wcce::seal_ek_info({certs::public_key_der(ek_key.get()), tpm.ek_certificate(), std::move(chain)}, ra_encryption);
   parts.aik_info = wcce::seal_aik_info({certs::public_key_der(aik_key.get()), std::nullopt}, ra_encryption);
   parts.attestation_statement = tpm::marshal_kast(kast);
   if (send_ek_public) parts.ek_public_area = tpm::marshal_public2b(tpm.ek_public());

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/bytes.hpp"
 #include "protocol/tpm/creation_proof.hpp"
@@ -33,6 +34,10 @@ class tpm_backend {
   // Where ek_certificate() read it, for the report ("NV 0x01C0001C (H-6)", a
   // file); empty before it was read.
   virtual std::string ek_certificate_source() const = 0;
+  // The certificates of the EK certificate's issuers the TPM keeps with it
+  // (DER, issuer first), sent with the EK certificate so the service can
+  // build the chain; none by default.
+  virtual std::vector<bytes> ek_chain() { return {}; }
   // TPM2_PT_MANUFACTURER, the TCG vendor ID the TPM reports, where the back end can ask it.
   virtual std::optional<std::uint32_t> manufacturer() { return std::nullopt; }
   virtual tpm::tpmt_public ek_public() = 0;

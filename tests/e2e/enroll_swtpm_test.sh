@@ -12,8 +12,9 @@
 #     succeeds only for a challenge made with them); microsoft-2025 issues RSA-2048
 #     and answers the others the EncryptSecret 400 (the Lenovo case for RSA-3072);
 #   - the derived URL (IBM-KeyId-<AKI>), the AIK certificate (chain, SAN), an EK
-#     index the TPM does not have, the TPM's choice without --ek-index, and that the
-#     client leaves no transient objects or sessions in the TPM.
+#     index the TPM does not have, the TPM's choice without --ek-index, an EK
+#     certificate chain in NV 0x01C00100 sent along, and that the client leaves no
+#     transient objects or sessions in the TPM.
 # Usage: enroll_swtpm_test.sh AIKMOCK_BINARY LAB_DIR
 set -u
 aikmock=$1
@@ -100,6 +101,7 @@ start_server() {  # NAME POLICY
 }
 start_server microsoft-2025 microsoft-2025
 start_server tcg-complete tcg-complete
+servers=(microsoft-2025 tcg-complete)
 
 # --- TPM B: RSA-3072 (H-6) ------------------------------------------------------------------------------------
 swtpm_setup_tpm B 3072
@@ -159,7 +161,7 @@ for t in A B; do
 done
 
 # --- wait for the servers ----------------------------------------------------------------------------------------
-for name in microsoft-2025 tcg-complete; do
+for name in "${servers[@]}"; do
   for _ in $(seq 150); do
     https_port[$name]=$(grep '"event":"listening"' "${server_log[$name]}" | grep '"scheme":"https"' |
       sed 's/.*"port":\([0-9]*\).*/\1/')
@@ -270,6 +272,19 @@ if [ $status -eq 1 ] && grep -qi '0x0*1C00012' "$dir/report.txt" && ! grep -q '^
 else not_ok "absent EK index 0x01C00012" "expected exit 1, ERROR_NOT_FOUND naming the index before any request (exit $status)" \
   "$dir/report.txt"; fi
 
+# An EK certificate chain in NV (0x01C00100, Intel PTT's way): the client sends the intermediate in EK_INFO
+# with the EK certificate, and the service takes it (as a path-building helper) without a fuss.
+openssl x509 -in "$issuer_ca" -outform DER -out "$work/issuer.der" &&
+  tpm_store_ek_cert A 0x01C00100 "$work/issuer.der" >"$work/chain-nv.out" 2>&1 ||
+  not_ok "EK chain: store the intermediate at 0x01C00100" "tpm2-tools failed" "$work/chain-nv.out"
+dir="$work/out/chain-in-nv"
+enroll "$dir" A microsoft-2025 --ek-index 0x01C00002
+check_handles A "EK chain in NV"
+if [ $status -eq 0 ] && grep -qx 'EnrollStatus(1): Enrolled' "$dir/report.txt" &&
+  verified=$(openssl verify -CAfile "$aik_root" -untrusted "$dir/chain.pem" "$dir/aik.pem" 2>&1); then
+  ok "EK chain in NV 0x01C00100: sent with the EK certificate, the AIK certificate is issued"
+else not_ok "EK chain in NV 0x01C00100" "expected an issued certificate (exit $status) ${verified:-}" "$dir/report.txt"; fi
+
 for t in A B; do
   if [ -z "${leaks[$t]}" ]; then ok "TPM $t: no transient objects or sessions left (${runs[$t]} runs)"
   else not_ok "TPM $t: objects or sessions left behind" "${leaks[$t]}"; fi
@@ -277,7 +292,7 @@ done
 
 # --- stop the servers: each exits 0 on SIGTERM ---------------------------------------------------------------
 i=0
-for name in microsoft-2025 tcg-complete; do
+for name in "${servers[@]}"; do
   pid=${server_pids[$i]}
   kill -TERM "$pid" 2>/dev/null
   wait "$pid"
