@@ -93,18 +93,22 @@ std::vector<std::uint32_t> defined_nv_indices(ESYS_CONTEXT* c) {
   return out;
 }
 
-std::uint16_t nv_buffer_max(ESYS_CONTEXT* c) {
+// One TPM2_PT_* property; nullopt when the TPM does not report it.
+std::optional<std::uint32_t> tpm_property(ESYS_CONTEXT* c, TPM2_PT property, const char* what) {
   TPMS_CAPABILITY_DATA* raw = nullptr;
   TPMI_YES_NO more = TPM2_NO;
-  check_rc(Esys_GetCapability(c, none, none, none, TPM2_CAP_TPM_PROPERTIES, TPM2_PT_NV_BUFFER_MAX, 1, &more, &raw),
-           "TPM2_GetCapability(TPM2_PT_NV_BUFFER_MAX)");
+  check_rc(Esys_GetCapability(c, none, none, none, TPM2_CAP_TPM_PROPERTIES, property, 1, &more, &raw), what);
   esys_ptr<TPMS_CAPABILITY_DATA> data(raw);
   const auto& props = data->data.tpmProperties;
+  if (props.count == 0 || props.tpmProperty[0].property != property) return std::nullopt;
+  return props.tpmProperty[0].value;
+}
+
+std::uint16_t nv_buffer_max(ESYS_CONTEXT* c) {
   // 512 is what TPMs report at the least; the TSS buffer caps it from above.
-  std::uint32_t value = 512;
-  if (props.count > 0 && props.tpmProperty[0].property == TPM2_PT_NV_BUFFER_MAX) value = props.tpmProperty[0].value;
-  value = std::clamp<std::uint32_t>(value, 64, sizeof(TPM2B_MAX_NV_BUFFER::buffer));
-  return static_cast<std::uint16_t>(value);
+  const std::uint32_t value =
+      tpm_property(c, TPM2_PT_NV_BUFFER_MAX, "TPM2_GetCapability(TPM2_PT_NV_BUFFER_MAX)").value_or(512);
+  return static_cast<std::uint16_t>(std::clamp<std::uint32_t>(value, 64, sizeof(TPM2B_MAX_NV_BUFFER::buffer)));
 }
 
 bytes read_nv(ESYS_CONTEXT* c, std::uint32_t index, std::uint16_t chunk) {
@@ -256,14 +260,7 @@ std::vector<bytes> tss_tpm::ek_chain() {
 std::optional<std::uint32_t> tss_tpm::manufacturer() {
   ESYS_CONTEXT* c = open();
   tpm_deadline deadline(timeout_, "TPM2_GetCapability(TPM2_PT_MANUFACTURER)");
-  TPMS_CAPABILITY_DATA* raw = nullptr;
-  TPMI_YES_NO more = TPM2_NO;
-  check_rc(Esys_GetCapability(c, none, none, none, TPM2_CAP_TPM_PROPERTIES, TPM2_PT_MANUFACTURER, 1, &more, &raw),
-           "TPM2_GetCapability(TPM2_PT_MANUFACTURER)");
-  esys_ptr<TPMS_CAPABILITY_DATA> data(raw);
-  const auto& props = data->data.tpmProperties;
-  if (props.count == 0 || props.tpmProperty[0].property != TPM2_PT_MANUFACTURER) return std::nullopt;
-  return props.tpmProperty[0].value;
+  return tpm_property(c, TPM2_PT_MANUFACTURER, "TPM2_GetCapability(TPM2_PT_MANUFACTURER)");
 }
 
 pt::tpmt_public tss_tpm::ek_template_from_nv() {
