@@ -12,6 +12,22 @@ bool any_of_text(const std::vector<std::string>& wanted, std::string_view value)
          std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) { return iequals(w, value); });
 }
 
+// A default check of the AIK (its creation proof, the request's signature):
+// traced when the exchange got that far, refused with firmware-needs-update
+// when it failed and the policy requires it.
+bool refused_by_default_check(decision& d, const char* check, const std::optional<bool>& passed,
+                              const std::string& failure, bool required) {
+  if (!passed) return false;
+  if (!*passed && required) {
+    d.trace.push_back({check, "failed: " + failure});
+    d.what = decision::kind::reject;
+    d.error = error_id::firmware_needs_update;
+    return true;
+  }
+  d.trace.push_back({check, *passed ? "passed" : "failed, not required"});
+  return false;
+}
+
 // Why a rule does not match, or empty when it does. A rule that names an EK
 // property does not match a request whose EK is not known yet.
 std::string mismatch(const rule_match& m, const request_facts& f, const random_source& random) {
@@ -110,15 +126,10 @@ decision evaluate(const policy& p, const request_facts& f, const random_source& 
     }
     d.trace.push_back({"chain", "passed"});
   }
-  if (f.aik_proof_valid) {
-    if (!*f.aik_proof_valid && p.require_aik_proof) {
-      d.trace.push_back({"aik-proof", "failed: " + f.aik_proof_failure});
-      d.what = decision::kind::reject;
-      d.error = error_id::firmware_needs_update;
-      return d;
-    }
-    d.trace.push_back({"aik-proof", *f.aik_proof_valid ? "passed" : "failed, not required"});
-  }
+  if (refused_by_default_check(d, "aik-proof", f.aik_proof_valid, f.aik_proof_failure, p.require_aik_proof) ||
+      refused_by_default_check(d, "request-signature", f.request_signature_valid, f.request_signature_failure,
+                               p.require_request_signature))
+    return d;
   d.trace.push_back({"default", "accept with credential profile " + std::string(profile_name(d.profile))});
   return d;
 }

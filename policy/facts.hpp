@@ -32,6 +32,9 @@ struct request_facts {
   // Whether the AIK creation proof was present and verified, when the exchange got that far.
   std::optional<bool> aik_proof_valid;
   std::string aik_proof_failure;
+  // Whether the PKCS#10 is signed by the attested AIK (SCEP requests; the JSON API has none).
+  std::optional<bool> request_signature_valid;
+  std::string request_signature_failure;
 };
 
 }  // namespace aikmock::policy

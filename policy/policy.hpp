@@ -65,6 +65,9 @@ struct policy {
   std::string description;
   credential_profile default_profile = credential_profile::microsoft;
   bool require_aik_proof = true;
+  // Refuse a PKCS#10 whose signature does not verify with the attested AIK
+  // (what a CA checks of any request; whether the real service does is not public).
+  bool require_request_signature = true;
   bool ignore_unknown_critical_extensions = false;
   // Certificates are judged at now + this (clock-skew scenarios: a service whose
   // clock runs ahead sees an EK certificate expire early, one behind sees it not yet valid).

@@ -174,7 +174,7 @@ class reader {
 
   policy whole(const json& j) const {
     expect_object(j, "");
-    only_keys(j, "", {"name", "description", "credentialProfile", "requireAikProof",
+    only_keys(j, "", {"name", "description", "credentialProfile", "requireAikProof", "requireRequestSignature",
                       "ignoreUnknownCriticalExtensions", "clockOffsetSeconds", "rules"});
     policy out;
     if (!j.contains("name")) fail("", "needs a name");
@@ -182,6 +182,8 @@ class reader {
     if (j.contains("description")) out.description = text(j["description"], "/description");
     if (j.contains("credentialProfile")) out.default_profile = profile(j["credentialProfile"], "/credentialProfile");
     if (j.contains("requireAikProof")) out.require_aik_proof = boolean(j["requireAikProof"], "/requireAikProof");
+    if (j.contains("requireRequestSignature"))
+      out.require_request_signature = boolean(j["requireRequestSignature"], "/requireRequestSignature");
     if (j.contains("ignoreUnknownCriticalExtensions"))
       out.ignore_unknown_critical_extensions =
           boolean(j["ignoreUnknownCriticalExtensions"], "/ignoreUnknownCriticalExtensions");

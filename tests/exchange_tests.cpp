@@ -8,6 +8,7 @@
 #include <map>
 
 #include "certs/authority.hpp"
+#include "certs/keys.hpp"
 #include "certs/lab_manifest.hpp"
 #include "certs/pem.hpp"
 #include "certs/trust_store.hpp"
@@ -17,6 +18,7 @@
 #include "protocol/client/soft_tpm.hpp"
 #include "protocol/scep/cert_rep.hpp"
 #include "protocol/scep/pki_message.hpp"
+#include "protocol/scep/pki_request_builder.hpp"
 #include "protocol/scep/scep_endpoint.hpp"
 #include "protocol/tpm/public_key.hpp"
 #include "protocol/wcce/identity_request.hpp"
@@ -247,4 +249,56 @@ TEST_CASE("round 1 carries the TPM's EK certificate chain in EK_INFO, at most th
   // The service takes them as helpers for the chain and still serves the request.
   auto s = w().service("tcg-complete");
   CHECK(post(s, a, r1.message).status == 200);
+}
+
+TEST_CASE("round 1: a PKCS#10 not signed by the attested AIK is refused, unless the policy waives it") {
+  const auto& ek = w().lab.eks.front();
+  const auto& a = w().authority(ek.authority);
+  auto tpm = w().tpm(ek);
+  auto me = client::scep_identity::make();
+  auto r1 = client::build_round1(tpm, a.ra_encryption.get(), me);
+  auto msg = scep::parse_pki_message(r1.message, a.ra_encryption.get(), a.ra_encryption_key.get());
+  REQUIRE_MESSAGE(msg.message, msg.error);
+
+  // The same request around another PKCS#10, as a client would send it.
+  auto rewrapped = [&](const bytes& csr) {
+    scep::pki_request r;
+    r.transaction_id = r1.transaction_id;
+    r.sender_nonce = r1.sender_nonce;
+    return scep::build_pki_message(r, csr, a.ra_encryption.get(), me.certificate.get(), me.key.get());
+  };
+  bytes bad_signature = msg.message->content;
+  bad_signature.back() ^= 0x01;  // the last byte of the signature BIT STRING
+  auto other_signer = [&] {
+    const unsigned char* p = msg.message->content.data();
+    certs::x509_req_ptr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(msg.message->content.size())));
+    REQUIRE(req);
+    auto other = certs::generate_rsa_key(2048);
+    REQUIRE(X509_REQ_set_pubkey(req.get(), other.get()) == 1);
+    REQUIRE(X509_REQ_sign(req.get(), other.get(), EVP_sha256()) > 0);
+    unsigned char* der = nullptr;
+    const int n = i2d_X509_REQ(req.get(), &der);
+    bytes out(der, der + n);
+    OPENSSL_free(der);
+    return out;
+  }();
+
+  auto strict = w().service("tcg-complete");
+  for (const auto& [csr, why] : {std::pair<bytes, std::string>{bad_signature, "the PKCS#10 signature does not verify with its own key"},
+                                 std::pair<bytes, std::string>{other_signer, "the PKCS#10 is signed by another key than the attested AIK"}}) {
+    CAPTURE(why);
+    auto refused = post(strict, a, rewrapped(csr));
+    CHECK(refused.status == 400);
+    CHECK(refused.error_key == "firmware-needs-update");
+    std::string trace;
+    for (const auto& step : refused.policy_trace) trace += step + "\n";
+    CHECK_MESSAGE(trace.find("request-signature: failed: " + why) != std::string::npos, trace);
+  }
+  CHECK(post(strict, a, rewrapped(msg.message->content)).status == 200);  // the original still passes
+
+  const fs::path waived = fs::path(AIKMOCK_TEST_LAB_DIR).parent_path() / "exchange_tests-waived-policy.json";
+  write_file(waived, as_bytes(R"({"name":"waived","credentialProfile":"tcg","requireRequestSignature":false})"));
+  auto lenient = w().service(waived.string());
+  CHECK(post(lenient, a, rewrapped(bad_signature)).status == 200);
+  fs::remove(waived);
 }

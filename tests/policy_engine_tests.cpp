@@ -82,6 +82,20 @@ TEST_CASE("defaults: invalid chain, failing AIK proof") {
   CHECK(evaluate(p, g, never).error == error_id::firmware_needs_update);
   p.require_aik_proof = false;
   CHECK(evaluate(p, g, never).what == decision::kind::accept);
+
+  // A PKCS#10 not signed by the attested AIK: refused like a failing proof, unless the policy waives it.
+  auto h = pki();
+  h.request_signature_valid = false;
+  h.request_signature_failure = "the PKCS#10 is signed by another key than the attested AIK";
+  auto refused = evaluate(p, h, never);
+  CHECK(refused.error == error_id::firmware_needs_update);
+  CHECK(refused.trace.back().check == "request-signature");
+  p.require_request_signature = false;
+  CHECK(evaluate(p, h, never).what == decision::kind::accept);
+  CHECK(evaluate(p, h, never).trace[evaluate(p, h, never).trace.size() - 2].result == "failed, not required");
+  h.request_signature_valid = true;
+  p.require_request_signature = true;
+  CHECK(evaluate(p, h, never).what == decision::kind::accept);
 }
 
 TEST_CASE("strict refuses any certificate finding; ROCA under microsoft-2025") {
@@ -111,7 +125,7 @@ TEST_CASE("rules: order, delays, throttling, faults, close, probability, stages"
     ]
   })", "t");
 
-  request_facts caps{"GetCACaps", "STM-KeyId-e040d8b4c8d8b78502fbc33aac234358db49487e", "STM", {}, {}, {}};
+  request_facts caps{"GetCACaps", "STM-KeyId-e040d8b4c8d8b78502fbc33aac234358db49487e", "STM", {}, {}, {}, {}, {}};
   auto d = evaluate(p, caps, never);
   CHECK(d.delay == std::chrono::milliseconds(2000));
   CHECK(d.what == decision::kind::accept);  // no EK facts yet: EK rules do not match
@@ -158,6 +172,10 @@ TEST_CASE("policy file errors name the key and the line") {
   CHECK(load_error(R"({"name":"x","credentialProfile":"fast"})").find("unknown credential profile \"fast\"") !=
         std::string::npos);
   CHECK(load_error("{\n\"name\": \"x\",\n\"rules\": [,]\n}") == "p.json:3: not valid JSON");
+  CHECK(load_error(R"({"name":"x","requireRequestSignature":"no"})").find("/requireRequestSignature") !=
+        std::string::npos);
+  CHECK_FALSE(parse_policy(R"({"name":"x","requireRequestSignature":false})", "p.json").require_request_signature);
+  CHECK(parse_policy(R"({"name":"x"})", "p.json").require_request_signature);
   CHECK_THROWS_AS(resolve_policy("/no/such/policy.json"), policy_error);
 }
 

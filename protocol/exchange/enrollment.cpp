@@ -242,6 +242,19 @@ round1_result enrollment_engine::begin(const certs::authority& authority, const 
     facts.aik_proof_valid = false;
     facts.aik_proof_failure = ev.aik_proof_error.empty() ? "no AIK creation proof" : ev.aik_proof_error;
   }
+  if (ev.request_key) {
+    auto request_key = key_from_spki(*ev.request_key);
+    auto aik_key = tpm::public_key_from_public(*aik);
+    if (!ev.request_signature_valid) {
+      facts.request_signature_valid = false;
+      facts.request_signature_failure = "the PKCS#10 signature does not verify with its own key";
+    } else if (!request_key || !aik_key || EVP_PKEY_eq(request_key.get(), aik_key.get()) != 1) {
+      facts.request_signature_valid = false;
+      facts.request_signature_failure = "the PKCS#10 is signed by another key than the attested AIK";
+    } else {
+      facts.request_signature_valid = true;
+    }
+  }
 
   out.decision = policy::evaluate(pol, facts, random);
   if (out.decision.what != policy::decision::kind::accept) return out;

@@ -35,6 +35,9 @@ struct evidence {
   std::optional<tpm::aik_creation_proof> aik_proof;
   std::string aik_proof_error;            // why the proof could not be read, when it could not
   std::optional<bytes> aik_public_key;    // SubjectPublicKeyInfo the client says is its AIK (CSR, AIK_INFO)
+  // The PKCS#10's own key (SubjectPublicKeyInfo) and whether its signature verifies with it; SCEP only.
+  std::optional<bytes> request_key;
+  bool request_signature_valid = false;
 };
 
 struct challenge {

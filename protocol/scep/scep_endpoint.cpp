@@ -56,6 +56,11 @@ exchange::evidence evidence_from(const certs::authority& a, const wcce::identity
   }
   ev.ek_certificate = ek_info.value->ek_certificate;
   ev.ek_intermediates = ek_info.value->other_certificates;
+  if (EVP_PKEY* key = X509_REQ_get0_pubkey(request.csr.get())) {
+    ev.request_key = certs::public_key_der(key);
+    ev.request_signature_valid = X509_REQ_verify(request.csr.get(), key) == 1;
+    if (!ev.request_signature_valid) certs::openssl_errors();  // leaves nothing queued for the next caller
+  }
   ev.ek_public_key = ek_info.value->ek_public_key;
   if (request.ek_public_area) ev.ek_public_area = wcce::octet_string_value(*request.ek_public_area);
   if (request.aik_info) {
