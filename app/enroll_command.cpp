@@ -37,6 +37,8 @@ PkiStatus, EnrollStatus) and the HRESULT Windows would show.
                           or by its TCG template (H-6) (default: the first present of 0x01C00002 L-1,
                           0x01C00012 H-1, 0x01C0001C H-6, 0x01C0001E H-7, then the ECC indices
                           0x01C0000A L-2, 0x01C00014 H-2, 0x01C00016 H-3, 0x01C00018 H-4, 0x01C0001A H-5)
+  --aik-type rsa|ecc      the AIK the TPM creates: RSA-2048 RSASSA-SHA256 (default, as Windows' PCP makes
+                          it) or ECC P-256 ECDSA-SHA256
   --tpm-timeout SECONDS   with tcti: the longest the client waits for one TPM step (default 180); a TPM
                           that does not answer by then ends the enrollment with 0x800705B4
   --url URL               the service URL (default: derived from the EK certificate as Windows does,
@@ -85,13 +87,18 @@ unsigned parse_retries(const std::string& text) {
 int run_enroll_command(int argc, char** argv) {
   if (wants_help(argc, argv)) return std::cout << enroll_usage, 0;
   args a(argc, argv, 2,
-         {"tpm", "ek-index", "tpm-timeout", "url", "vendor", "domain", "connect-to", "ca-file", "timeout", "retries", "out"},
+         {"tpm", "ek-index", "aik-type", "tpm-timeout", "url", "vendor", "domain", "connect-to", "ca-file", "timeout", "retries", "out"},
          {"json", "send-ek-public"});
   if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
   const auto tpm_spec = a.value("tpm");
   if (!tpm_spec) throw usage_error("enroll needs --tpm soft:DIR or --tpm tcti:STRING");
   client::tpm_backend_options tpm_options;
   if (auto t = a.value("tpm-timeout")) tpm_options.timeout = parse_timeout(*t, "--tpm-timeout");
+  if (auto type = a.value("aik-type")) {
+    if (*type == "rsa") tpm_options.aik_type = protocol::tpm::alg::rsa;
+    else if (*type == "ecc") tpm_options.aik_type = protocol::tpm::alg::ecc;
+    else throw usage_error("--aik-type needs rsa or ecc");
+  }
   if (auto index = a.value("ek-index")) {
     tpm_options.ek_index = client::parse_ek_index(*index);
     if (!tpm_options.ek_index)

@@ -28,7 +28,7 @@ opened_tpm open_tpm_backend(std::string_view spec, const tpm_backend_options& op
     if (options.ek_index) throw std::invalid_argument("--ek-index is for a real TPM (--tpm tcti:…); soft:DIR has one EK");
     if (options.timeout) throw std::invalid_argument("--tpm-timeout is for a real TPM (--tpm tcti:…)");
     if (!std::filesystem::is_directory(arg)) throw std::runtime_error("not a directory: " + arg);
-    return {std::make_unique<protocol::client::soft_tpm>(protocol::client::soft_tpm::from_directory(arg)),
+    return {std::make_unique<protocol::client::soft_tpm>(protocol::client::soft_tpm::from_directory(arg, options.aik_type)),
             std::string(spec)};
   }
   if (kind == "tcti") {
@@ -36,7 +36,8 @@ opened_tpm open_tpm_backend(std::string_view spec, const tpm_backend_options& op
       throw std::invalid_argument("--tpm tcti:STRING needs a TCTI, e.g. tcti:device:/dev/tpmrm0 or "
                                   "tcti:swtpm:host=127.0.0.1,port=2321");
 #ifdef AIKMOCK_HAVE_TSS
-    return {std::make_unique<tss_tpm>(arg, options.ek_index, options.timeout.value_or(tss_tpm::default_timeout)),
+    return {std::make_unique<tss_tpm>(arg, options.ek_index, options.timeout.value_or(tss_tpm::default_timeout),
+                                      options.aik_type),
             std::string(spec)};
 #else
     throw std::invalid_argument("this aikmock was built without tpm2-tss (AIKMOCK_TSS=OFF): no tcti: back end");

@@ -201,8 +201,9 @@ pt::credential_error_kind activation_error_kind(const tss_error& e) {
 
 }  // namespace
 
-tss_tpm::tss_tpm(std::string tcti, std::optional<std::uint32_t> ek_index, std::chrono::milliseconds timeout)
-    : tcti_(std::move(tcti)), wanted_ek_index_(ek_index), timeout_(timeout) {}
+tss_tpm::tss_tpm(std::string tcti, std::optional<std::uint32_t> ek_index, std::chrono::milliseconds timeout,
+                 pt::alg_id aik_type)
+    : tcti_(std::move(tcti)), wanted_ek_index_(ek_index), timeout_(timeout), aik_type_(aik_type) {}
 
 tss_tpm::~tss_tpm() {
   if (!aik_) return;
@@ -321,7 +322,7 @@ pt::aik_creation_proof tss_tpm::create_aik(byte_view nonce) {
   auto srk = create_primary(c, ESYS_TR_RH_OWNER, pt::storage_root_key_template(), "TPM2_CreatePrimary(SRK)");
 
   const TPM2B_SENSITIVE_CREATE sensitive{};
-  const TPM2B_PUBLIC in = to_tss(pt::aik_template(pt::alg::rsa));
+  const TPM2B_PUBLIC in = to_tss(pt::aik_template(aik_type_));
   const TPM2B_DATA outside{};
   const TPML_PCR_SELECTION pcrs{};
   TPM2B_PRIVATE* raw_private = nullptr;

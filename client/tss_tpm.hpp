@@ -37,8 +37,9 @@ class tss_tpm final : public protocol::client::tpm_backend {
   // first index present in the default order. Methods throw tss_error or
   // std::runtime_error naming what is missing. Each method is bounded by
   // `timeout` (a tpm_deadline: past it, the process ends).
+  // `aik_type`: alg::rsa (RSA-2048 RSASSA-SHA256) or alg::ecc (P-256 ECDSA-SHA256).
   tss_tpm(std::string tcti, std::optional<std::uint32_t> ek_index,
-          std::chrono::milliseconds timeout = default_timeout);
+          std::chrono::milliseconds timeout = default_timeout, protocol::tpm::alg_id aik_type = protocol::tpm::alg::rsa);
   ~tss_tpm() override;
   tss_tpm(const tss_tpm&) = delete;
   tss_tpm& operator=(const tss_tpm&) = delete;
@@ -63,6 +64,7 @@ class tss_tpm final : public protocol::client::tpm_backend {
   std::string tcti_;
   std::optional<std::uint32_t> wanted_ek_index_;
   std::chrono::milliseconds timeout_;
+  protocol::tpm::alg_id aik_type_;
   std::unique_ptr<tss_context> tpm_;
   std::vector<std::uint32_t> nv_indices_;  // every NV index the TPM has defined
   std::uint16_t nv_chunk_ = 0;             // TPM2_PT_NV_BUFFER_MAX

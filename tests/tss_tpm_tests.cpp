@@ -277,3 +277,42 @@ TEST_CASE("aikmock enroll: a TPM that never answers ends the enrollment at --tpm
                                 .count()
                          << " ms");
 }
+
+TEST_CASE("tss_tpm: an ECC P-256 AIK (--aik-type ecc): creation proof, ECDSA request signature, activation") {
+  if (tools_missing()) return;
+  swtpm_instance tpm;
+  const auto ek_files = tpm.create_ek(swtpm_ek::rsa2048);
+  const pt::tpmt_public ek_area = aikmock::test::public_area_of(ek_files);
+  auto ek_key = pt::public_key_from_public(ek_area);
+  REQUIRE(ek_key);
+  provision_nv(tpm, 0x01C00002, ek_certificate_for(ek_key.get()));
+  {
+    client::tss_tpm t(tpm.tcti(), std::nullopt, client::tss_tpm::default_timeout, pt::alg::ecc);
+    const bytes nonce = random_bytes(20);
+    const auto proof = t.create_aik(nonce);
+    CHECK(proof.aik_public.type == pt::alg::ecc);
+    CHECK(proof.aik_public.scheme.scheme == pt::alg::ecdsa);
+    const auto verdict = pt::verify_aik_creation(proof, {nonce, std::nullopt});
+    CHECK_MESSAGE(verdict.passed(), verdict.message());
+
+    // A whole PKCS#10 signed through the TPM verifies as ecdsa-with-SHA256.
+    auto aik_key = pt::public_key_from_public(proof.aik_public);
+    REQUIRE(aik_key);
+    protocol::wcce::identity_request_parts parts;
+    parts.aik_public = aik_key.get();
+    parts.sign = [&t](byte_view tbs) { return t.sign_with_aik(tbs); };
+    parts.attestation_statement = random_bytes(1500);  // more than one TPM2_SequenceUpdate
+    auto parsed = protocol::wcce::parse_identity_request(protocol::wcce::build_identity_request(parts));
+    REQUIRE_MESSAGE(parsed.request, parsed.error);
+    CHECK(X509_REQ_verify(parsed.request->csr.get(), aik_key.get()) == 1);
+    CHECK(X509_REQ_get_signature_nid(parsed.request->csr.get()) == NID_ecdsa_with_SHA256);
+
+    const bytes secret = random_bytes(32);
+    auto blob = pt::make_credential(ek_area, *pt::object_name(proof.aik_public), secret);
+    REQUIRE(blob);
+    auto recovered = t.activate(*blob);
+    REQUIRE_MESSAGE(recovered, recovered.error().reason);
+    CHECK(*recovered == secret);
+  }
+  CHECK(handles(tpm, "handles-transient").empty());
+}

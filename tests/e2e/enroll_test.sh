@@ -112,6 +112,15 @@ enroll "$work/json-h6.txt" "$port_microsoft" --tpm "soft:$lab/eks/stm-h6" --json
 json_check "json: Lenovo case" "$work/json-h6.txt" \
   'not d["issued"] and d["hresult"]["value"] == "0x80190190" and "EncryptSecret" in d["message"] and d["stages"][-1]["attempts"][0]["requestId"]'
 
+# An ECC P-256 AIK (--aik-type ecc): the request signed with ECDSA, the certificate for that key.
+dir="$work/aik-ecc"
+enroll "$dir.txt" "$port_microsoft" --tpm "soft:$lab/eks/ifx-l1" --aik-type ecc --out "$dir"
+status=$?
+if [ $status -eq 0 ] && openssl x509 -in "$dir/aik.pem" -noout -text 2>/dev/null | grep -q 'id-ecPublicKey' &&
+  openssl verify -CAfile "$aik_root" -untrusted "$dir/chain.pem" "$dir/aik.pem" >/dev/null 2>&1; then
+  ok "ECC AIK (--aik-type ecc)"
+else not_ok "ECC AIK (--aik-type ecc)" "expected an issued certificate for an EC key (exit $status)" "$dir.txt"; fi
+
 # An authority the service does not have: 404 at GetCACaps, not retried.
 zeros=0000000000000000000000000000000000000000
 out="$work/unknown.txt"
