@@ -1,5 +1,7 @@
 #include "certs/certificate_builder.hpp"
 
+#include "certs/der_io.hpp"
+
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -78,12 +80,7 @@ certificate_builder& certificate_builder::subject_alt_dirname(const name_entries
   gn->type = GEN_DIRNAME;
   gn->d.directoryName = make_name(entries).release();
   sk_GENERAL_NAME_push(names.get(), gn);
-  unsigned char* der = nullptr;
-  int n = i2d_GENERAL_NAMES(names.get(), &der);
-  check(n > 0, "i2d_GENERAL_NAMES");
-  bytes value(der, der + n);
-  OPENSSL_free(der);
-  return extension_der("2.5.29.17", critical, value);
+  return extension_der("2.5.29.17", critical, checked_der_of(names.get(), i2d_GENERAL_NAMES, "i2d_GENERAL_NAMES"));
 }
 
 x509_ptr certificate_builder::sign(X509* issuer, EVP_PKEY* issuer_key, const EVP_MD* digest) {
@@ -132,12 +129,9 @@ bytes authority_key_identifier(X509* cert) {
 }
 
 bytes subject_name_hash_sha1(X509* cert) {
-  unsigned char* der = nullptr;
-  int n = i2d_X509_NAME(X509_get_subject_name(cert), &der);
-  check(n > 0, "i2d_X509_NAME");
+  const bytes der = checked_der_of(X509_get_subject_name(cert), i2d_X509_NAME, "i2d_X509_NAME");
   bytes out(SHA_DIGEST_LENGTH);
-  SHA1(der, static_cast<std::size_t>(n), out.data());
-  OPENSSL_free(der);
+  SHA1(der.data(), der.size(), out.data());
   return out;
 }
 

@@ -15,23 +15,9 @@ bytes bio_contents(BIO* bio) {
   return n > 0 ? bytes(p, p + n) : bytes{};
 }
 
-bytes cms_der(CMS_ContentInfo* cms) {
-  unsigned char* der = nullptr;
-  int n = i2d_CMS_ContentInfo(cms, &der);
-  check(n > 0, "i2d_CMS_ContentInfo");
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
+bytes cms_der(CMS_ContentInfo* cms) { return checked_der_of(cms, i2d_CMS_ContentInfo, "i2d_CMS_ContentInfo"); }
 
-bytes public_key_der(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  int n = key ? i2d_PUBKEY(key, &der) : 0;
-  if (n <= 0) return {};
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
+bytes public_key_der(EVP_PKEY* key) { return der_of(key, i2d_PUBKEY); }
 
 bytes envelope_to(byte_view plain, X509* recipient, const EVP_CIPHER* cipher) {
   x509_stack_ptr recipients(check_ptr(sk_X509_new_null(), "sk_X509_new_null"));

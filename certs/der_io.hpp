@@ -1,10 +1,31 @@
 #pragma once
 // Moving OpenSSL objects to and from bytes: the few conversions every CMS and
 // key-handling file needs, in one place.
+#include <openssl/crypto.h>
+
 #include "certs/openssl_types.hpp"
 #include "common/bytes.hpp"
 
 namespace aikmock::certs {
+
+// An OpenSSL object's DER through its i2d_* function (i2d_X509, i2d_X509_REQ,
+// i2d_PUBKEY, i2d_re_X509_REQ_tbs…); empty when it cannot be encoded.
+template <class T, class I2d>
+bytes der_of(T* object, I2d i2d) {
+  unsigned char* der = nullptr;
+  const int n = object ? i2d(object, &der) : 0;
+  if (n <= 0 || !der) return {};
+  bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+// The same; throws openssl_failure naming `what` when it cannot be encoded.
+template <class T, class I2d>
+bytes checked_der_of(T* object, I2d i2d, const char* what) {
+  bytes out = der_of(object, i2d);
+  check(!out.empty(), what);
+  return out;
+}
 
 // A read-only memory BIO over `data` (which must outlive it).
 bio_ptr memory_bio(byte_view data);

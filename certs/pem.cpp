@@ -43,14 +43,7 @@ std::vector<x509_ptr> parse_certificates(byte_view data) {
   return out;
 }
 
-bytes certificate_der(X509* cert) {
-  unsigned char* der = nullptr;
-  int n = i2d_X509(cert, &der);
-  check(n > 0, "i2d_X509");
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
+bytes certificate_der(X509* cert) { return checked_der_of(cert, i2d_X509, "i2d_X509"); }
 
 std::string certificate_pem(X509* cert) {
   bio_ptr bio(check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));

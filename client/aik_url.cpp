@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "certs/der_io.hpp"
 #include "client/tcg_vendor_ids.hpp"
 #include "common/encoding.hpp"
 
@@ -20,12 +21,10 @@ bool is_vendor_code(const std::string& code) {
 
 // SHA-1 of the issuer name as encoded in the certificate (OpenSSL keeps the received encoding).
 std::string name_id_of_issuer(X509* cert) {
-  unsigned char* der = nullptr;
-  const int n = i2d_X509_NAME(X509_get_issuer_name(cert), &der);
-  if (n <= 0) return {};
+  const bytes der = certs::der_of(X509_get_issuer_name(cert), i2d_X509_NAME);
+  if (der.empty()) return {};
   unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(der, static_cast<std::size_t>(n), digest);
-  OPENSSL_free(der);
+  SHA1(der.data(), der.size(), digest);
   return to_hex(byte_view(digest, sizeof digest));
 }
 

@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "certs/der_io.hpp"
 #include "certs/keys.hpp"
 #include "fuzz/seeds.hpp"
 #include "protocol/wcce/identity_request.hpp"
@@ -20,10 +21,7 @@ bool seeded = [] {
     X509_REQ_add1_attr_by_OBJ(req.get(), obj.get(), V_ASN1_OCTET_STRING, value, sizeof value);
   }
   X509_REQ_sign(req.get(), key.get(), EVP_sha256());
-  unsigned char* der = nullptr;
-  int n = i2d_X509_REQ(req.get(), &der);
-  fuzz::write_seed("csr-with-attributes", bytes(der, der + n));
-  OPENSSL_free(der);
+  fuzz::write_seed("csr-with-attributes", certs::checked_der_of(req.get(), i2d_X509_REQ, "i2d_X509_REQ"));
   return true;
 }();
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "certs/certificate_builder.hpp"
+#include "certs/der_io.hpp"
 #include "certs/keys.hpp"
 #include "fuzz/seeds.hpp"
 #include "protocol/scep/pki_message.hpp"
@@ -36,10 +37,7 @@ fixture* make_fixture() {
   certs::x509_req_ptr req(X509_REQ_new());
   X509_REQ_set_pubkey(req.get(), client_key.get());
   X509_REQ_sign(req.get(), client_key.get(), EVP_sha256());
-  unsigned char* der = nullptr;
-  int n = i2d_X509_REQ(req.get(), &der);
-  bytes csr(der, der + n);
-  OPENSSL_free(der);
+  const bytes csr = certs::checked_der_of(req.get(), i2d_X509_REQ, "i2d_X509_REQ");
 
   protocol::scep::pki_request r;
   r.transaction_id = "fuzz";

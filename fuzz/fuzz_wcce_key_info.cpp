@@ -38,12 +38,7 @@ bytes envelope(byte_view plain, X509* cert) {
   certs::cms_ptr env(CMS_encrypt(recipients.get(), in.get(), EVP_aes_128_cbc(), CMS_BINARY));
   sk_X509_zero(recipients.get());
   certs::check(env != nullptr, "CMS_encrypt");
-  unsigned char* der = nullptr;
-  int n = i2d_CMS_ContentInfo(env.get(), &der);
-  certs::check(n > 0, "i2d_CMS_ContentInfo");
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
+  return certs::cms_der(env.get());
 }
 
 void seed(selector which, const std::string& name, byte_view body) {

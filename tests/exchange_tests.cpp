@@ -8,6 +8,7 @@
 #include <map>
 
 #include "certs/authority.hpp"
+#include "certs/der_io.hpp"
 #include "certs/keys.hpp"
 #include "certs/lab_manifest.hpp"
 #include "certs/pem.hpp"
@@ -276,11 +277,7 @@ TEST_CASE("round 1: a PKCS#10 not signed by the attested AIK is refused, unless 
     auto other = certs::generate_rsa_key(2048);
     REQUIRE(X509_REQ_set_pubkey(req.get(), other.get()) == 1);
     REQUIRE(X509_REQ_sign(req.get(), other.get(), EVP_sha256()) > 0);
-    unsigned char* der = nullptr;
-    const int n = i2d_X509_REQ(req.get(), &der);
-    bytes out(der, der + n);
-    OPENSSL_free(der);
-    return out;
+    return certs::checked_der_of(req.get(), i2d_X509_REQ, "i2d_X509_REQ");
   }();
 
   auto strict = w().service("tcg-complete");

@@ -5,14 +5,15 @@
 
 #include "certs/authority.hpp"
 #include "certs/certificate_builder.hpp"
+#include "certs/der_io.hpp"
 #include "certs/keys.hpp"
 #include "certs/lab_manifest.hpp"
 #include "certs/pem.hpp"
 #include "certs/trust_store.hpp"
 #include "common/encoding.hpp"
+#include "policy/policy_file.hpp"
 #include "protocol/scep/degenerate_pkcs7.hpp"
 #include "protocol/scep/pki_request_builder.hpp"
-#include "policy/policy_file.hpp"
 #include "protocol/scep/scep_endpoint.hpp"
 
 using namespace aikmock;
@@ -71,11 +72,7 @@ struct requester {
                                         static_cast<int>(attribute_value.size())) == 1);
     }
     REQUIRE(X509_REQ_sign(req.get(), key.get(), EVP_sha256()) > 0);
-    unsigned char* der = nullptr;
-    int n = i2d_X509_REQ(req.get(), &der);
-    bytes out(der, der + n);
-    OPENSSL_free(der);
-    return out;
+    return certs::checked_der_of(req.get(), i2d_X509_REQ, "i2d_X509_REQ");
   }
 
   bytes message(byte_view inner, X509* recipient, pki_request r = {}) const {

@@ -2,6 +2,8 @@
 
 #include <openssl/pkcs7.h>
 
+#include "certs/der_io.hpp"
+
 namespace aikmock::protocol::scep {
 
 namespace {
@@ -14,12 +16,7 @@ bytes degenerate_pkcs7(const std::vector<X509*>& certificates) {
   // Detached empty content: the `data` content type with no eContent, as RFC 8894 specifies.
   certs::check(PKCS7_content_new(p7.get(), NID_pkcs7_data) == 1, "PKCS7_content_new");
   for (X509* c : certificates) certs::check(PKCS7_add_certificate(p7.get(), c) == 1, "PKCS7_add_certificate");
-  unsigned char* der = nullptr;
-  int n = i2d_PKCS7(p7.get(), &der);
-  certs::check(n > 0, "i2d_PKCS7");
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
+  return certs::checked_der_of(p7.get(), i2d_PKCS7, "i2d_PKCS7");
 }
 
 std::vector<certs::x509_ptr> certificates_of_pkcs7(byte_view der) {

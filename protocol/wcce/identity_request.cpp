@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "certs/der.hpp"
+#include "certs/der_io.hpp"
 #include "certs/oids.hpp"
 
 namespace aikmock::protocol::wcce {
@@ -25,11 +26,8 @@ std::optional<bytes> first_value(X509_ATTRIBUTE* attr) {
   if (X509_ATTRIBUTE_count(attr) < 1) return std::nullopt;
   ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(attr, 0);
   if (!value) return std::nullopt;
-  unsigned char* der = nullptr;
-  int n = i2d_ASN1_TYPE(value, &der);
-  if (n <= 0) return std::nullopt;
-  bytes out(der, der + n);
-  OPENSSL_free(der);
+  bytes out = certs::der_of(value, i2d_ASN1_TYPE);
+  if (out.empty()) return std::nullopt;
   return out;
 }
 }  // namespace
@@ -95,11 +93,7 @@ void sign_request(X509_REQ* req, EVP_PKEY* aik_public, const request_signer& sig
                "X509_ALGOR_set0");
   certs::check(X509_REQ_set1_signature_algo(req, algorithm.get()) == 1, "X509_REQ_set1_signature_algo");
 
-  unsigned char* raw = nullptr;
-  const int n = i2d_re_X509_REQ_tbs(req, &raw);
-  certs::check(n > 0, "i2d_re_X509_REQ_tbs");
-  std::unique_ptr<unsigned char, void (*)(unsigned char*)> tbs(raw, [](unsigned char* p) { OPENSSL_free(p); });
-  const bytes signature = sign(byte_view(tbs.get(), static_cast<std::size_t>(n)));
+  const bytes signature = sign(certs::checked_der_of(req, i2d_re_X509_REQ_tbs, "i2d_re_X509_REQ_tbs"));
 
   ASN1_BIT_STRING* value = certs::check_ptr(ASN1_BIT_STRING_new(), "ASN1_BIT_STRING_new");
   if (ASN1_BIT_STRING_set(value, const_cast<unsigned char*>(signature.data()), static_cast<int>(signature.size())) != 1) {
@@ -146,12 +140,7 @@ bytes build_identity_request(const identity_request_parts& parts) {
   if (parts.ek_ca_key_id) add_octets(req.get(), certs::oids::enroll_ek_ca_keyid, *parts.ek_ca_key_id);
   if (parts.ek_public_area) add_octets(req.get(), certs::oids::aikmock_ek_public_area, *parts.ek_public_area);
   sign_request(req.get(), parts.aik_public, parts.sign);
-  unsigned char* der = nullptr;
-  int n = i2d_X509_REQ(req.get(), &der);
-  certs::check(n > 0, "i2d_X509_REQ");
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
+  return certs::checked_der_of(req.get(), i2d_X509_REQ, "i2d_X509_REQ");
 }
 
 std::optional<bytes> octet_string_value(byte_view der) {

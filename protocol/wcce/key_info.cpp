@@ -66,14 +66,7 @@ sequence_ptr parse_sequence(const bytes& plain, std::string& error) {
 }
 
 // One element's whole DER (tag and length included).
-bytes element_der(ASN1_TYPE* t) {
-  unsigned char* der = nullptr;
-  int n = i2d_ASN1_TYPE(t, &der);
-  check(n > 0, "i2d_ASN1_TYPE");
-  bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
+bytes element_der(ASN1_TYPE* t) { return certs::checked_der_of(t, i2d_ASN1_TYPE, "i2d_ASN1_TYPE"); }
 
 bytes sequence_of(const std::vector<bytes>& elements) {
   bytes content;
