@@ -95,8 +95,8 @@ int run_enroll_command(int argc, char** argv) {
   client::tpm_backend_options tpm_options;
   if (auto t = a.value("tpm-timeout")) tpm_options.timeout = parse_timeout(*t, "--tpm-timeout");
   if (auto type = a.value("aik-type")) {
-    if (*type == "rsa") tpm_options.aik_type = protocol::tpm::alg::rsa;
-    else if (*type == "ecc") tpm_options.aik_type = protocol::tpm::alg::ecc;
+    if (*type == "rsa") tpm_options.aik_type = tpm::alg::rsa;
+    else if (*type == "ecc") tpm_options.aik_type = tpm::alg::ecc;
     else throw usage_error("--aik-type needs rsa or ecc");
   }
   if (auto index = a.value("ek-index")) {

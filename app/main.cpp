@@ -7,7 +7,7 @@
 #include "app/policy_command.hpp"
 #include "app/tpm_command.hpp"
 #include "certs/lab_pki.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "policy/error_catalog.hpp"
 #include "server/http_server.hpp"
 
@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
   }
   const std::string_view command = argv[1];
   try {
-    aikmock::certs::load_openssl_providers();
+    aikmock::load_openssl_providers();
     if (command == "serve") return run_serve(argc, argv);
     if (command == "pki") return run_pki(argc, argv);
     if (command == "errors") return run_errors(argc, argv);

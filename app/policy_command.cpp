@@ -5,12 +5,12 @@
 
 #include "app/cli.hpp"
 #include "certs/lab_manifest.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "certs/trust_store.hpp"
 #include "common/files.hpp"
 #include "policy/policy_file.hpp"
 #include "protocol/exchange/explain.hpp"
-#include "protocol/tpm/credential.hpp"
+#include "tpm/credential.hpp"
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -38,7 +38,7 @@ int explain(int argc, char** argv) {
   args a(argc, argv, 3, {"policy", "ek-cert", "ek-public", "trust", "lab"}, {});
   auto ek_cert = a.value("ek-cert");
   if (!ek_cert) throw usage_error("policy explain needs --ek-cert FILE");
-  certs::load_openssl_providers();
+  aikmock::load_openssl_providers();
   auto pol = policy::resolve_policy(a.value("policy").value_or(std::string(policy::default_policy_name)));
 
   std::vector<std::filesystem::path> trust_dirs;
@@ -82,7 +82,7 @@ int explain(int argc, char** argv) {
       out["decision"] = "accept";
       out["credentialProfile"] = std::string(policy::profile_name(x.decision.profile));
       if (x.challenge)
-        out["challenge"] = {{"hash", std::string(protocol::tpm::alg_name(x.challenge->hash))},
+        out["challenge"] = {{"hash", std::string(tpm::alg_name(x.challenge->hash))},
                             {"aesKeyBits", x.challenge->aes_key_bits},
                             {"seedBytes", x.challenge->seed_size}};
       break;

@@ -1,6 +1,6 @@
 #include "app/tpm_command.hpp"
 
-#include "protocol/tpm/describe.hpp"
+#include "tpm/describe.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -11,20 +11,19 @@
 #include "app/cli.hpp"
 #include "common/encoding.hpp"
 #include "common/files.hpp"
-#include "protocol/tpm/credential.hpp"
-#include "protocol/tpm/credential_container.hpp"
-#include "protocol/tpm/credential_secret.hpp"
-#include "protocol/tpm/ek_policy.hpp"
-#include "protocol/tpm/ek_template.hpp"
-#include "protocol/tpm/hash.hpp"
-#include "protocol/tpm/name.hpp"
-#include "protocol/tpm/public_area.hpp"
+#include "tpm/credential.hpp"
+#include "tpm/credential_container.hpp"
+#include "tpm/credential_secret.hpp"
+#include "tpm/ek_policy.hpp"
+#include "tpm/ek_template.hpp"
+#include "tpm/hash.hpp"
+#include "tpm/name.hpp"
+#include "tpm/public_area.hpp"
 
 namespace aikmock::app {
 
 namespace {
 
-namespace tpm = aikmock::protocol::tpm;
 using json = nlohmann::ordered_json;
 
 constexpr const char* tpm_usage = R"(usage: aikmock tpm SUBCOMMAND [OPTIONS]

@@ -1,11 +1,11 @@
 #pragma once
 // The Microsoft side of an AIK authority, in the shape the real service shows
-// (research: aik-protocol.md §5 and §2.1): one issuing CA per EK-issuing vendor
+// (docs/protocol.md, from a real AIK chain): one issuing CA per EK-issuing vendor
 // CA, named EUS-<VENDOR>-KEYID-<KEYID>, and the two SCEP RA certificates
-// Windows' SCEP client expects from GetCACert.
+// Windows' SCEP client expects from GetCACert (IX509SCEPEnrollment::Initialize).
 #include <string>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::certs {
 

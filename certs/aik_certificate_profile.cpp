@@ -19,7 +19,7 @@ bytes aik_certificate_policies() {
 
 std::chrono::system_clock::time_point not_after_of(X509* ca) {
   std::tm tm{};
-  check(ASN1_TIME_to_tm(X509_get0_notAfter(ca), &tm) == 1, "ASN1_TIME_to_tm");
+  openssl_check(ASN1_TIME_to_tm(X509_get0_notAfter(ca), &tm) == 1, "ASN1_TIME_to_tm");
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 }  // namespace

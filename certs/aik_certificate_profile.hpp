@@ -1,6 +1,6 @@
 #pragma once
-// The AIK certificate in the shape Microsoft's service issues it (research:
-// aik-protocol.md §5, decoded from a real one): empty subject; critical SAN with
+// The AIK certificate in the shape Microsoft's service issues it (docs/protocol.md,
+// decoded from a real Windows Hello one): empty subject; critical SAN with
 // the TPM's manufacturer, model and version copied from its EK certificate; EKU
 // tcg-kp-AIKCertificate; critical key usage digitalSignature; critical
 // CA:FALSE; a critical certificate policy 1.3.6.1.4.1.311.21.31 with the notice
@@ -9,7 +9,7 @@
 #include <string>
 
 #include "certs/ek_certificate_profile.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::certs {
 

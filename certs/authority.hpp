@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::certs {
 

@@ -6,7 +6,7 @@ bio_ptr memory_bio(byte_view data) {
   // BIO_new_mem_buf refuses a null pointer even for no bytes.
   static const unsigned char nothing = 0;
   const void* p = data.empty() ? &nothing : data.data();
-  return bio_ptr(check_ptr(BIO_new_mem_buf(p, static_cast<int>(data.size())), "BIO_new_mem_buf"));
+  return bio_ptr(openssl_check_ptr(BIO_new_mem_buf(p, static_cast<int>(data.size())), "BIO_new_mem_buf"));
 }
 
 bytes bio_contents(BIO* bio) {
@@ -20,12 +20,12 @@ bytes cms_der(CMS_ContentInfo* cms) { return checked_der_of(cms, i2d_CMS_Content
 bytes public_key_der(EVP_PKEY* key) { return der_of(key, i2d_PUBKEY); }
 
 bytes envelope_to(byte_view plain, X509* recipient, const EVP_CIPHER* cipher) {
-  x509_stack_ptr recipients(check_ptr(sk_X509_new_null(), "sk_X509_new_null"));
-  check(sk_X509_push(recipients.get(), recipient) > 0, "sk_X509_push");
+  x509_stack_ptr recipients(openssl_check_ptr(sk_X509_new_null(), "sk_X509_new_null"));
+  openssl_check(sk_X509_push(recipients.get(), recipient) > 0, "sk_X509_push");
   auto in = memory_bio(plain);
   cms_ptr envelope(CMS_encrypt(recipients.get(), in.get(), cipher, CMS_BINARY));
   sk_X509_zero(recipients.get());  // the stack does not own the certificate
-  check(envelope != nullptr, "CMS_encrypt");
+  openssl_check(envelope != nullptr, "CMS_encrypt");
   return cms_der(envelope.get());
 }
 

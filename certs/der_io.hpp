@@ -3,7 +3,7 @@
 // key-handling file needs, in one place.
 #include <openssl/crypto.h>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "common/bytes.hpp"
 
 namespace aikmock::certs {
@@ -23,7 +23,7 @@ bytes der_of(T* object, I2d i2d) {
 template <class T, class I2d>
 bytes checked_der_of(T* object, I2d i2d, const char* what) {
   bytes out = der_of(object, i2d);
-  check(!out.empty(), what);
+  openssl_check(!out.empty(), what);
   return out;
 }
 

@@ -1,13 +1,13 @@
 #include "certs/ek_ca_identity.hpp"
 
 #include "certs/certificate_builder.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "common/encoding.hpp"
 
 namespace aikmock::certs {
 
 std::string name_text(const X509_NAME* name) {
-  bio_ptr bio(check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
+  bio_ptr bio(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
   if (X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) {
     openssl_errors();
     return {};

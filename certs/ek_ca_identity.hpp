@@ -1,7 +1,7 @@
 #pragma once
 // How a CA that issues EK certificates is named: its subject as text, its
 // KeyId (the Subject Key Identifier, which Windows puts in the AIK host name
-// `<VENDOR>-KeyId-<keyid>`; research: aik-protocol.md) and its NameId (SHA-1
+// `<VENDOR>-KeyId-<keyid>`; docs/protocol.md) and its NameId (SHA-1
 // of the subject DER).
 #include <string>
 

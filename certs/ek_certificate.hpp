@@ -3,8 +3,8 @@
 // everything the service needs (the TPM it names, its key, its issuer) and
 // every deviation from the TCG profile as a finding.
 //
-// Tolerant as real EK certificates require (research: anchors-and-specs.md A.7,
-// shared/testdata/real-ek): a TCG NV header, padding after the DER, PEM, the
+// Tolerant as real EK certificates of several TPM vendors require (keylime's,
+// HIRS' and go-attestation's test data): a TCG NV header, padding after the DER, PEM, the
 // id-RSAES-OAEP key of TPM 1.2-era certificates, non-DER SET order (Nuvoton),
 // explicit DEFAULT values (Intel). What it cannot decode is an error value;
 // nothing here throws for any input.
@@ -17,7 +17,7 @@
 #include "certs/ek_certificate_profile.hpp"
 #include "certs/ek_finding.hpp"
 #include "certs/ek_public_key.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "common/bytes.hpp"
 
 namespace aikmock::certs {

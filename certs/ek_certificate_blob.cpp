@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "certs/ek_der_reader.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::certs {
 

@@ -4,8 +4,8 @@
 // padding that follows certificates in fixed-size NV indices.
 //
 // NV wrapping (TCG PC Client Implementation Specification for TPM 1.2, §7.3.2,
-// TCG_PCCLIENT_STORED_CERT), as seen in the real blobs in
-// shared/testdata/real-ek and in go-attestation's ParseEKCertificate:
+// TCG_PCCLIENT_STORED_CERT), as seen in real EK blobs in nsacyber/HIRS'
+// test data and in go-attestation's ParseEKCertificate:
 //   10 01          tag TCG_TAG_PCCLIENT_STORED_CERT
 //   00             certType TCG_FULL_CERT (the only type carrying a whole certificate)
 //   LL LL          certSize, big-endian: the bytes that follow and belong to the certificate

@@ -1,11 +1,11 @@
 #pragma once
 // EK certificates as TPM vendors issue them under the TCG EK Credential Profile
-// (research: anchors-and-specs.md B.4): empty subject, critical SAN directoryName
+// (§3.2, as go-attestation's x509/ekcert.go checks it): empty subject, critical SAN directoryName
 // with manufacturer/model/version, TPM specification attribute, EKU tcg-kp-EKCertificate,
 // key usage by key type, CA:false, AKI.
 #include <string>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::certs {
 

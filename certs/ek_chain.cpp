@@ -143,10 +143,10 @@ struct openssl_verdict {
 class verifier {
  public:
   verifier(const trust_store& store, std::span<X509* const> client, const ek_chain_options& options)
-      : store_(check_ptr(X509_STORE_new(), "X509_STORE_new")),
-        untrusted_(check_ptr(sk_X509_new_null(), "sk_X509_new_null")),
+      : store_(openssl_check_ptr(X509_STORE_new(), "X509_STORE_new")),
+        untrusted_(openssl_check_ptr(sk_X509_new_null(), "sk_X509_new_null")),
         options_(options) {
-    for (const auto& a : store.anchors()) check(X509_STORE_add_cert(store_.get(), a.cert.get()) == 1, "X509_STORE_add_cert");
+    for (const auto& a : store.anchors()) openssl_check(X509_STORE_add_cert(store_.get(), a.cert.get()) == 1, "X509_STORE_add_cert");
     X509_STORE_set_check_issued(store_.get(), tolerant_check_issued);
     // Published intermediates first: among equally good issuers OpenSSL takes the first.
     for (const auto& i : store.intermediates()) push_untrusted(i.cert.get());
@@ -156,8 +156,8 @@ class verifier {
 
   openssl_verdict verify(X509* target) const {
     openssl_verdict v;
-    x509_store_ctx_ptr ctx(check_ptr(X509_STORE_CTX_new(), "X509_STORE_CTX_new"));
-    check(X509_STORE_CTX_init(ctx.get(), store_.get(), target, untrusted_.get()) == 1, "X509_STORE_CTX_init");
+    x509_store_ctx_ptr ctx(openssl_check_ptr(X509_STORE_CTX_new(), "X509_STORE_CTX_new"));
+    openssl_check(X509_STORE_CTX_init(ctx.get(), store_.get(), target, untrusted_.get()) == 1, "X509_STORE_CTX_init");
     X509_STORE_CTX_set_app_data(ctx.get(), &v.tolerated);
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
     if (options_.now) X509_VERIFY_PARAM_set_time(param, check_time(options_));
@@ -194,7 +194,7 @@ class verifier {
  private:
   void push_untrusted(X509* c) {
     x509_ptr ref = share(c);
-    check(sk_X509_push(untrusted_.get(), ref.get()) > 0, "sk_X509_push");
+    openssl_check(sk_X509_push(untrusted_.get(), ref.get()) > 0, "sk_X509_push");
     ref.release();
   }
 

@@ -1,6 +1,6 @@
 #pragma once
 // EK certificate chain validation against a trust store, tolerant of what real
-// TPM vendors issue (research: anchors-and-specs.md A.7):
+// TPM vendors issue (openssl/openssl#7907; Infineon's TPM 1.2 EK in HIRS' test data):
 //
 // - id-RSAES-OAEP leaves (TPM 1.2 era): OpenSSL's X509_verify_cert gives up on
 //   them ("unable to get certs public key"), so the leaf's signature is checked
@@ -29,7 +29,7 @@
 #include "certs/ek_ca_identity.hpp"
 #include "certs/ek_certificate.hpp"
 #include "certs/ek_finding.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "certs/trust_store.hpp"
 
 namespace aikmock::certs {

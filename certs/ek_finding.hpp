@@ -1,6 +1,6 @@
 #pragma once
 // A deviation of an EK certificate (or of its chain) from the TCG EK Credential
-// Profile (research: anchors-and-specs.md B.4, A.7). Real EK certificates have
+// Profile (§3.2; go-attestation's x509/ekcert.go). Real EK certificates have
 // many; none of them stops the intake. The validator and the caller decide
 // what to accept, and the findings say why a certificate looked odd.
 #include <string>

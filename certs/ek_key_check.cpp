@@ -2,12 +2,11 @@
 
 #include <openssl/err.h>
 
-#include "protocol/tpm/public_key.hpp"
+#include "tpm/public_key.hpp"
 
 namespace aikmock::certs {
 
 namespace {
-namespace tpm = aikmock::protocol::tpm;
 
 // The certificate-side name of a template's curve, as ek_key_info::curve spells it.
 std::string_view curve_name(tpm::ecc_curve_id curve) {

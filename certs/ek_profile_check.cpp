@@ -8,7 +8,7 @@
 #include "certs/der.hpp"
 #include "certs/ek_der_reader.hpp"
 #include "certs/oids.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::certs {
 

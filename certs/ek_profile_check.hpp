@@ -1,6 +1,6 @@
 #pragma once
 // The TCG EK Credential Profile (§3.2, as go-attestation's ToEKCertificate and
-// IBM's verifyKeyUsage implement it; research: anchors-and-specs.md B.4) as a
+// IBM's verifyKeyUsage implement it; spec text quoted in go-attestation#366) as a
 // list of findings: every way a decoded EK certificate deviates from it.
 // Nothing here rejects a certificate; real ones deviate in many ways.
 #include <vector>

@@ -1,13 +1,13 @@
 #pragma once
 // The EK public key of a certificate, including the TPM 1.2-era
 // id-RSAES-OAEP SubjectPublicKeyInfo that OpenSSL 3 cannot decode
-// (X509_get0_pubkey fails with "decode error"; research: anchors-and-specs.md A.7).
+// (X509_get0_pubkey fails with "decode error"; openssl/openssl#7907).
 // Such an SPKI carries an ordinary PKCS#1 RSAPublicKey in its BIT STRING;
 // only the algorithm identifier differs.
 #include <optional>
 #include <string>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::certs {
 

@@ -3,7 +3,7 @@
 #include <openssl/x509v3.h>
 
 #include "certs/oids.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::certs {
 

@@ -1,7 +1,7 @@
 #pragma once
 // The TPM an EK certificate names in its subjectAltName: one directoryName with
 // tcg-at-tpmManufacturer, tcg-at-tpmModel and tcg-at-tpmVersion
-// (research: anchors-and-specs.md B.4). Vendors lay it out as three RDNs
+// (TCG EK Credential Profile §3.2.9). Vendors lay it out as three RDNs
 // (Infineon, Intel, ST) or as one multi-valued RDN in non-DER SET order
 // (Nuvoton); the attributes are looked up by OID, so either works.
 #include <string>

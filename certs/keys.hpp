@@ -2,7 +2,7 @@
 // Fresh key pairs for the lab PKI and software TPM keys.
 #include <string_view>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::certs {
 

@@ -13,15 +13,14 @@
 #include "common/encoding.hpp"
 #include "common/files.hpp"
 #include "common/strings.hpp"
-#include "protocol/tpm/ek_template.hpp"
-#include "protocol/tpm/public_area.hpp"
+#include "tpm/ek_template.hpp"
+#include "tpm/public_area.hpp"
 
 namespace aikmock::certs {
 
 namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-namespace tpm = aikmock::protocol::tpm;
 constexpr auto year = std::chrono::hours(24 * 365);
 
 // Vendor hierarchies modelled on the real ones (RSA root -> EK-issuing CA), with
@@ -235,7 +234,7 @@ lab_manifest create_lab_pki(const lab_options& options) {
   make_tls(w);
 
   bytes sealing(32);
-  check(RAND_bytes(sealing.data(), static_cast<int>(sealing.size())) == 1, "RAND_bytes");
+  openssl_check(RAND_bytes(sealing.data(), static_cast<int>(sealing.size())) == 1, "RAND_bytes");
   m.sealing_key = "sealing.key";
   std::string sealing_hex = to_hex(sealing) + "\n";
   write_file(m.path_of(m.sealing_key), as_bytes(sealing_hex), 0600);

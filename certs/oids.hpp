@@ -2,7 +2,7 @@
 // Object identifiers of the TCG and Microsoft profiles this project speaks.
 namespace aikmock::certs::oids {
 
-// TCG (EK Credential Profile; research: anchors-and-specs.md B.4)
+// TCG (EK Credential Profile; as in go-attestation's oid/oid.go)
 inline constexpr const char* tpm_manufacturer = "2.23.133.2.1";
 inline constexpr const char* tpm_model = "2.23.133.2.2";
 inline constexpr const char* tpm_version = "2.23.133.2.3";
@@ -10,7 +10,7 @@ inline constexpr const char* tpm_specification = "2.23.133.2.16";
 inline constexpr const char* kp_ek_certificate = "2.23.133.8.1";
 inline constexpr const char* kp_aik_certificate = "2.23.133.8.3";
 
-// Microsoft (wincrypt.h; research: aik-protocol.md §3)
+// Microsoft (wincrypt.h szOID_* constants; [MS-WCCE] attribute definitions)
 inline constexpr const char* kp_privacy_ca = "1.3.6.1.4.1.311.21.36";
 inline constexpr const char* enroll_ekverifycert = "1.3.6.1.4.1.311.21.31";
 inline constexpr const char* enroll_ek_info = "1.3.6.1.4.1.311.21.23";

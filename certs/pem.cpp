@@ -46,8 +46,8 @@ std::vector<x509_ptr> parse_certificates(byte_view data) {
 bytes certificate_der(X509* cert) { return checked_der_of(cert, i2d_X509, "i2d_X509"); }
 
 std::string certificate_pem(X509* cert) {
-  bio_ptr bio(check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
-  check(PEM_write_bio_X509(bio.get(), cert) == 1, "PEM_write_bio_X509");
+  bio_ptr bio(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
+  openssl_check(PEM_write_bio_X509(bio.get(), cert) == 1, "PEM_write_bio_X509");
   return bio_text(bio.get());
 }
 
@@ -77,8 +77,8 @@ void save_certificate_der(const std::filesystem::path& path, X509* cert) {
 }
 
 std::string private_key_pem(EVP_PKEY* key) {
-  bio_ptr bio(check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
-  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
+  bio_ptr bio(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
+  openssl_check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
         "PEM_write_bio_PrivateKey");
   return bio_text(bio.get());
 }

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "common/bytes.hpp"
 
 namespace aikmock::certs {

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "certs/ek_ca_identity.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::certs {
 

@@ -3,7 +3,7 @@
 //   https://<VENDOR>-KeyId-<AKI hex>.<domain>/templates/Aik/scep
 // VENDOR from the SAN's tcg-at-tpmManufacturer (the TCG vendor code), KeyId
 // the EK certificate's Authority Key Identifier, i.e. the SKI of the CA that
-// issued it (research: aik-protocol.md §1.2). Without an AKI, the NameId form:
+// issued it (docs/protocol.md, from TrustedTPM.cab). Without an AKI, the NameId form:
 // SHA-1 of the issuer name's DER.
 //
 // Where the certificate names a manufacturer the registry does not list (or

@@ -11,7 +11,7 @@
 
 namespace aikmock::client {
 
-namespace pt = protocol::tpm;
+namespace pt = aikmock::tpm;
 
 std::vector<std::uint32_t> ek_certificate_indices() {
   std::vector<std::uint32_t> out;

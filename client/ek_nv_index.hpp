@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "common/bytes.hpp"
-#include "protocol/tpm/ek_template.hpp"
+#include "tpm/ek_template.hpp"
 
 namespace aikmock::client {
 
@@ -28,7 +28,7 @@ namespace aikmock::client {
 std::vector<std::uint32_t> ek_certificate_indices();
 
 // The template whose EK certificate lives at `index`; nullptr for another index.
-const protocol::tpm::ek_template* ek_template_at(std::uint32_t index) noexcept;
+const tpm::ek_template* ek_template_at(std::uint32_t index) noexcept;
 
 // `--ek-index`: an EK certificate index as hex ("0x01C0001C", "1c0001c") or
 // as its template ("H-6", "l1"). nullopt for anything else, including an

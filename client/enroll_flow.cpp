@@ -13,16 +13,15 @@
 #include "common/encoding.hpp"
 #include "common/files.hpp"
 #include "common/strings.hpp"
-#include "protocol/client/scep_enrollment.hpp"
+#include "client/wire/scep_enrollment.hpp"
 #include "protocol/scep/cert_rep.hpp"
 #include "protocol/scep/degenerate_pkcs7.hpp"
-#include "protocol/tpm/ek_template.hpp"
+#include "tpm/ek_template.hpp"
 
 namespace aikmock::client {
 
 namespace {
 
-namespace pc = protocol::client;
 namespace scep = protocol::scep;
 
 constexpr const char* pki_message_type = "application/x-pki-message";
@@ -78,7 +77,7 @@ std::vector<std::string> capability_lines(const std::string& body) {
 
 class enrollment {
  public:
-  enrollment(pc::tpm_backend& tpm, http_transport& http, const enroll_settings& settings, const enroll_observer& observer)
+  enrollment(tpm_backend& tpm, http_transport& http, const enroll_settings& settings, const enroll_observer& observer)
       : tpm_(tpm), http_(http), settings_(settings), observer_(observer) {}
 
   enroll_result run() {
@@ -118,7 +117,7 @@ class enrollment {
     try {
       der = tpm_.ek_certificate();
       ek_public_ = tpm_.ek_public();
-    } catch (const pc::no_ek_certificate& e) {
+    } catch (const no_ek_certificate& e) {
       return fail(aik_url_not_found(), e.what());
     } catch (const std::exception& e) {
       return fail(tpm_failure(), std::string("cannot read the EK from the TPM: ") + e.what());
@@ -135,7 +134,7 @@ class enrollment {
     s.key = key_text(ek_->key);
     s.signature_hash = ek_->signature_hash;
     s.authority_key_id = to_hex(ek_->authority_key_id);
-    const auto tmpl = protocol::tpm::classify_ek_public(*ek_public_);
+    const auto tmpl = tpm::classify_ek_public(*ek_public_);
     s.template_name = std::string(tmpl.label());
     result_.ek = std::move(s);
     return done(true);
@@ -251,10 +250,10 @@ class enrollment {
 
   bool submit_request() {
     begin(stage_id::submit_request);
-    pc::round1_request round1;
+    round1_request round1;
     try {
-      me_ = pc::scep_identity::make();
-      round1 = pc::build_round1(tpm_, ra_->encryption.get(), me_, settings_.send_ek_public);
+      me_ = scep_identity::make();
+      round1 = build_round1(tpm_, ra_->encryption.get(), me_, settings_.send_ek_public);
     } catch (const std::exception& e) {
       return fail(local_failure(), std::string("cannot create the AIK and its request: ") + e.what());
     }
@@ -269,7 +268,7 @@ class enrollment {
     if (!rep) return false;
     if (rep->status != scep::pki_status::pending)
       return fail(invalid_answer(), "the answer to the AIK request is not PENDING with an EK challenge; the AIK was not attested");
-    challenge_ = pc::challenge_of(*rep);
+    challenge_ = challenge_of(*rep);
     if (!challenge_)
       return fail(invalid_answer(), "the PENDING answer lacks the challenge or the server state attribute, or the challenge does not parse");
     current().pki_status = pki_status_pending_challenge();
@@ -281,9 +280,9 @@ class enrollment {
     auto secret = tpm_.activate(challenge_->blob);
     if (!secret) {
       const auto& e = secret.error();
-      const bool integrity = e.kind == protocol::tpm::credential_error_kind::integrity_check_failed;
+      const bool integrity = e.kind == tpm::credential_error_kind::integrity_check_failed;
       return fail(integrity ? tpm_integrity_failure() : tpm_failure(),
-                  std::string(protocol::tpm::to_string(e.kind)) + ": " + e.reason);
+                  std::string(tpm::to_string(e.kind)) + ": " + e.reason);
     }
     secret_ = std::move(*secret);
     result_.challenge_secret_size = secret_.size();
@@ -294,7 +293,7 @@ class enrollment {
     begin(stage_id::submit_challenge_answer);
     bytes message;
     try {
-      message = pc::build_round2(*challenge_, secret_, transaction_id_, ra_->encryption.get(), me_);
+      message = build_round2(*challenge_, secret_, transaction_id_, ra_->encryption.get(), me_);
     } catch (const std::exception& e) {
       return fail(local_failure(), std::string("cannot build the challenge answer: ") + e.what());
     }
@@ -347,25 +346,25 @@ class enrollment {
     return done(true);
   }
 
-  pc::tpm_backend& tpm_;
+  tpm_backend& tpm_;
   http_transport& http_;
   const enroll_settings& settings_;
   const enroll_observer& observer_;
   enroll_result result_;
 
   std::optional<certs::ek_certificate> ek_;
-  std::optional<protocol::tpm::tpmt_public> ek_public_;
+  std::optional<tpm::tpmt_public> ek_public_;
   std::optional<service_url> url_;
   std::optional<ra_certificates> ra_;
-  pc::scep_identity me_;
+  scep_identity me_;
   std::string transaction_id_;
-  std::optional<pc::pending_challenge> challenge_;
+  std::optional<pending_challenge> challenge_;
   bytes secret_;
 };
 
 }  // namespace
 
-enroll_result run_enrollment(pc::tpm_backend& tpm, http_transport& http, const enroll_settings& settings,
+enroll_result run_enrollment(tpm_backend& tpm, http_transport& http, const enroll_settings& settings,
                              const enroll_observer& observer) {
   return enrollment(tpm, http, settings, observer).run();
 }

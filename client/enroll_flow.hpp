@@ -17,7 +17,7 @@
 #include "client/enroll_result.hpp"
 #include "client/http_transport.hpp"
 #include "client/retry_schedule.hpp"
-#include "protocol/client/tpm_backend.hpp"
+#include "client/tpm_backend.hpp"
 
 namespace aikmock::client {
 
@@ -40,7 +40,7 @@ struct enroll_observer {
   std::function<void(const enroll_result&, const stage_result&)> stage_done;
 };
 
-enroll_result run_enrollment(protocol::client::tpm_backend& tpm, http_transport& http, const enroll_settings& settings,
+enroll_result run_enrollment(client::tpm_backend& tpm, http_transport& http, const enroll_settings& settings,
                              const enroll_observer& observer = {});
 
 }  // namespace aikmock::client

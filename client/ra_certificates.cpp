@@ -18,8 +18,8 @@ bool has_usage(X509* cert, std::uint32_t usage) {
 
 // The CA is an issuing CA under a root the client does not know, hence a partial chain.
 std::string verify_against_ca(X509* leaf, X509* ca) {
-  std::unique_ptr<X509_STORE, certs::openssl_deleter<X509_STORE_free>> store(X509_STORE_new());
-  std::unique_ptr<X509_STORE_CTX, certs::openssl_deleter<X509_STORE_CTX_free>> ctx(X509_STORE_CTX_new());
+  std::unique_ptr<X509_STORE, aikmock::openssl_deleter<X509_STORE_free>> store(X509_STORE_new());
+  std::unique_ptr<X509_STORE_CTX, aikmock::openssl_deleter<X509_STORE_CTX_free>> ctx(X509_STORE_CTX_new());
   if (!store || !ctx || X509_STORE_add_cert(store.get(), ca) != 1) return "cannot set up the verification";
   X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);
   if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf, nullptr) != 1) return "cannot set up the verification";
@@ -27,7 +27,7 @@ std::string verify_against_ca(X509* leaf, X509* ca) {
   return X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
 }
 
-ra_certificates_result identify_ra_certificates(std::vector<certs::x509_ptr> certificates) {
+ra_certificates_result identify_ra_certificates(std::vector<aikmock::x509_ptr> certificates) {
   ra_certificates out;
   for (auto& c : certificates) {
     if (!c) continue;

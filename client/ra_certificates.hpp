@@ -7,14 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::client {
 
 struct ra_certificates {
-  certs::x509_ptr ca;
-  certs::x509_ptr signing;     // verifies CertReps
-  certs::x509_ptr encryption;  // the requests' envelopes are encrypted to it
+  aikmock::x509_ptr ca;
+  aikmock::x509_ptr signing;     // verifies CertReps
+  aikmock::x509_ptr encryption;  // the requests' envelopes are encrypted to it
 };
 
 struct ra_certificates_result {
@@ -27,7 +27,7 @@ struct ra_certificates_result {
 // the RA encryption certificate (keyEncipherment) out of the degenerate
 // PKCS#7's certificates, in any order, and verifies that both RA certificates
 // chain to that CA (validity dates included).
-ra_certificates_result identify_ra_certificates(std::vector<certs::x509_ptr> certificates);
+ra_certificates_result identify_ra_certificates(std::vector<aikmock::x509_ptr> certificates);
 
 // Empty when `leaf` verifies with `ca` as the only trust anchor (the CA may be
 // an intermediate, hence a partial chain); otherwise OpenSSL's reason.

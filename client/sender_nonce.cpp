@@ -3,17 +3,17 @@
 #include <openssl/cms.h>
 
 #include "certs/oids.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 
 namespace aikmock::client {
 
 std::optional<bytes> sender_nonce_of(byte_view pki_message) {
   const unsigned char* p = pki_message.data();
-  certs::cms_ptr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(pki_message.size())));
+  aikmock::cms_ptr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(pki_message.size())));
   if (!cms || OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) return std::nullopt;
   STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
   if (!infos || sk_CMS_SignerInfo_num(infos) != 1) return std::nullopt;
-  certs::asn1_object_ptr oid(OBJ_txt2obj(certs::oids::scep_sender_nonce, 1));
+  aikmock::asn1_object_ptr oid(OBJ_txt2obj(certs::oids::scep_sender_nonce, 1));
   if (!oid) return std::nullopt;
   // lastpos -3: exactly one such attribute.
   const auto* nonce = static_cast<const ASN1_STRING*>(

@@ -2,7 +2,7 @@
 // TPM manufacturers as the TCG TPM Vendor ID Registry lists them: the 4-byte
 // ID an EK certificate names in tcg-at-tpmManufacturer ("id:49465800") and the
 // ASCII code it spells ("IFX"), which Windows puts in front of the AIK host
-// name (research: aik-protocol.md §1.2).
+// name (docs/protocol.md; Microsoft's AIK CA names in TrustedTPM.cab).
 #include <optional>
 #include <span>
 #include <string>

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "protocol/client/soft_tpm.hpp"
+#include "client/soft/soft_tpm.hpp"
 #ifdef AIKMOCK_HAVE_TSS
 #include "client/tss_tpm.hpp"
 #endif
@@ -28,7 +28,7 @@ opened_tpm open_tpm_backend(std::string_view spec, const tpm_backend_options& op
     if (options.ek_index) throw std::invalid_argument("--ek-index is for a real TPM (--tpm tcti:…); soft:DIR has one EK");
     if (options.timeout) throw std::invalid_argument("--tpm-timeout is for a real TPM (--tpm tcti:…)");
     if (!std::filesystem::is_directory(arg)) throw std::runtime_error("not a directory: " + arg);
-    return {std::make_unique<protocol::client::soft_tpm>(protocol::client::soft_tpm::from_directory(arg, options.aik_type)),
+    return {std::make_unique<client::soft_tpm>(client::soft_tpm::from_directory(arg, options.aik_type)),
             std::string(spec)};
   }
   if (kind == "tcti") {

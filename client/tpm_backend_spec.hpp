@@ -12,19 +12,19 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/client/tpm_backend.hpp"
-#include "protocol/tpm/constants.hpp"
+#include "client/tpm_backend.hpp"
+#include "tpm/constants.hpp"
 
 namespace aikmock::client {
 
 struct tpm_backend_options {
   std::optional<std::uint32_t> ek_index;            // tcti: the EK certificate's NV index (--ek-index)
   std::optional<std::chrono::milliseconds> timeout;  // tcti: the bound on each TPM step (--tpm-timeout)
-  protocol::tpm::alg_id aik_type = protocol::tpm::alg::rsa;  // --aik-type: alg::rsa or alg::ecc
+  tpm::alg_id aik_type = tpm::alg::rsa;  // --aik-type: alg::rsa or alg::ecc
 };
 
 struct opened_tpm {
-  std::unique_ptr<protocol::client::tpm_backend> backend;
+  std::unique_ptr<client::tpm_backend> backend;
   std::string description;  // the spec, for the report
 };
 

@@ -10,16 +10,16 @@
 #include "certs/ek_certificate.hpp"
 #include "client/ek_nv_index.hpp"
 #include "client/tpm_deadline.hpp"
-#include "protocol/tpm/creation_data.hpp"
-#include "protocol/tpm/ek_policy.hpp"
-#include "protocol/tpm/key_templates.hpp"
-#include "protocol/tpm/public_key.hpp"
-#include "protocol/tpm/signature.hpp"
-#include "protocol/tpm/signature_verify.hpp"
+#include "tpm/creation_data.hpp"
+#include "tpm/ek_policy.hpp"
+#include "tpm/key_templates.hpp"
+#include "tpm/public_key.hpp"
+#include "tpm/signature.hpp"
+#include "tpm/signature_verify.hpp"
 
 namespace aikmock::client {
 
-namespace pt = protocol::tpm;
+namespace pt = aikmock::tpm;
 
 namespace {
 
@@ -226,7 +226,7 @@ ESYS_CONTEXT* tss_tpm::open() {
       if (std::ranges::find(nv_indices_, index) != nv_indices_.end())
         present += (present.empty() ? "" : ", ") + describe_ek_index(index);
     if (present.empty()) present = "none";
-    throw protocol::client::no_ek_certificate(wanted_ek_index_ ? "the TPM has no EK certificate at NV " +
+    throw client::no_ek_certificate(wanted_ek_index_ ? "the TPM has no EK certificate at NV " +
                                                     describe_ek_index(*wanted_ek_index_) +
                                                     "; EK certificates present: " + present
                                               : "the TPM has no EK certificate at any index of the TCG EK Credential Profile");

@@ -21,12 +21,12 @@
 #include <vector>
 
 #include "client/tss_context.hpp"
-#include "protocol/client/tpm_backend.hpp"
-#include "protocol/tpm/ek_template.hpp"
+#include "client/tpm_backend.hpp"
+#include "tpm/ek_template.hpp"
 
 namespace aikmock::client {
 
-class tss_tpm final : public protocol::client::tpm_backend {
+class tss_tpm final : public client::tpm_backend {
  public:
   // A discrete TPM may take tens of seconds for an RSA-3072 primary key.
   static constexpr std::chrono::seconds default_timeout{180};
@@ -39,7 +39,7 @@ class tss_tpm final : public protocol::client::tpm_backend {
   // `timeout` (a tpm_deadline: past it, the process ends).
   // `aik_type`: alg::rsa (RSA-2048 RSASSA-SHA256) or alg::ecc (P-256 ECDSA-SHA256).
   tss_tpm(std::string tcti, std::optional<std::uint32_t> ek_index,
-          std::chrono::milliseconds timeout = default_timeout, protocol::tpm::alg_id aik_type = protocol::tpm::alg::rsa);
+          std::chrono::milliseconds timeout = default_timeout, tpm::alg_id aik_type = tpm::alg::rsa);
   ~tss_tpm() override;
   tss_tpm(const tss_tpm&) = delete;
   tss_tpm& operator=(const tss_tpm&) = delete;
@@ -48,10 +48,10 @@ class tss_tpm final : public protocol::client::tpm_backend {
   std::string ek_certificate_source() const override;
   std::vector<bytes> ek_chain() override;
   std::optional<std::uint32_t> manufacturer() override;
-  protocol::tpm::tpmt_public ek_public() override;
-  protocol::tpm::aik_creation_proof create_aik(byte_view nonce) override;
+  tpm::tpmt_public ek_public() override;
+  tpm::aik_creation_proof create_aik(byte_view nonce) override;
   bytes sign_with_aik(byte_view to_be_signed) override;
-  protocol::tpm::credential_result<bytes> activate(const protocol::tpm::credential_blob& challenge) override;
+  tpm::credential_result<bytes> activate(const tpm::credential_blob& challenge) override;
 
   // The EK certificate's NV index, once read.
   std::optional<std::uint32_t> ek_index() const noexcept { return ek_template_ ? std::optional(ek_index_) : std::nullopt; }
@@ -59,19 +59,19 @@ class tss_tpm final : public protocol::client::tpm_backend {
  private:
   ESYS_CONTEXT* open();  // connects and reads the EK certificate, once
   tss_handle create_ek();
-  protocol::tpm::tpmt_public ek_template_from_nv();
+  tpm::tpmt_public ek_template_from_nv();
 
   std::string tcti_;
   std::optional<std::uint32_t> wanted_ek_index_;
   std::chrono::milliseconds timeout_;
-  protocol::tpm::alg_id aik_type_;
+  tpm::alg_id aik_type_;
   std::unique_ptr<tss_context> tpm_;
   std::vector<std::uint32_t> nv_indices_;  // every NV index the TPM has defined
   std::uint16_t nv_chunk_ = 0;             // TPM2_PT_NV_BUFFER_MAX
   std::uint32_t ek_index_ = 0;
-  const protocol::tpm::ek_template* ek_template_ = nullptr;
+  const tpm::ek_template* ek_template_ = nullptr;
   bytes ek_certificate_;
-  std::optional<protocol::tpm::tpmt_public> ek_public_;
+  std::optional<tpm::tpmt_public> ek_public_;
   tss_handle aik_;
 };
 

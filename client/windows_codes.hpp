@@ -1,7 +1,7 @@
 #pragma once
 // The HRESULTs a Windows client shows for what can go wrong in an AIK
-// enrollment, so a Windows engineer recognises the failure
-// (research: failure-catalog.md §2): HTTP_E_STATUS_* for HTTP errors,
+// enrollment, so a Windows engineer recognises the failure (winerror.h;
+// Autopilot known issues, Microsoft Learn): HTTP_E_STATUS_* for HTTP errors,
 // ERROR_TIMEOUT for a service that does not answer, WinHTTP codes for the
 // connection, and the Autopilot code the ESP shows once retries run out.
 #include <cstdint>

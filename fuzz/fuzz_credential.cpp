@@ -11,22 +11,21 @@
 #include <string>
 
 #include "certs/keys.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "fuzz/seeds.hpp"
-#include "protocol/tpm/credential.hpp"
-#include "protocol/tpm/credential_activation.hpp"
-#include "protocol/tpm/credential_blobs.hpp"
-#include "protocol/tpm/credential_container.hpp"
-#include "protocol/tpm/ek_template.hpp"
-#include "protocol/tpm/name.hpp"
-#include "protocol/tpm/soft_aik.hpp"
+#include "tpm/credential.hpp"
+#include "tpm/credential_activation.hpp"
+#include "tpm/credential_blobs.hpp"
+#include "tpm/credential_container.hpp"
+#include "tpm/ek_template.hpp"
+#include "tpm/name.hpp"
+#include "client/soft/soft_aik.hpp"
 
 using namespace aikmock;
-namespace tpm = aikmock::protocol::tpm;
 
 namespace {
 struct software_ek {
-  certs::evp_pkey_ptr key;
+  aikmock::evp_pkey_ptr key;
   tpm::tpmt_public area;
 };
 
@@ -36,7 +35,7 @@ struct fixture {
   bytes aik_name;   // the Name the credentials are bound to
 };
 
-software_ek make_ek(const char* id, certs::evp_pkey_ptr key) {
+software_ek make_ek(const char* id, aikmock::evp_pkey_ptr key) {
   software_ek ek;
   ek.area = tpm::ek_public_from_key(*tpm::find_ek_template(id), key.get());
   ek.key = std::move(key);
@@ -50,11 +49,11 @@ void seed_credential(const std::string& name, const tpm::credential_result<tpm::
 }
 
 fixture* make_fixture() {
-  certs::load_openssl_providers();
+  aikmock::load_openssl_providers();
   auto* f = new fixture;
   f->rsa = make_ek("L-1", certs::generate_rsa_key(2048));
   f->ecc = make_ek("L-2", certs::generate_ec_key("P-256"));
-  f->aik_name = *tpm::object_name(tpm::create_soft_aik(tpm::alg::ecc).public_area);
+  f->aik_name = *tpm::object_name(client::create_soft_aik(tpm::alg::ecc).public_area);
 
   const bytes credential(32, 0xC5);
   seed_credential("rsa-tcg", tpm::make_credential(f->rsa.area, f->aik_name, credential));
@@ -103,6 +102,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     tpm::write_encrypted_secret2b(out, *secret);
     if (!same(out.data(), input.first(secret.consumed))) __builtin_trap();
   }
-  certs::openssl_errors();
+  aikmock::openssl_errors();
   return 0;
 }

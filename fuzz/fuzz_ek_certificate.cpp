@@ -11,11 +11,11 @@
 #include "certs/ek_certificate_profile.hpp"
 #include "certs/ek_chain.hpp"
 #include "certs/keys.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "certs/pem.hpp"
 #include "certs/trust_store.hpp"
 #include "fuzz/seeds.hpp"
-#include "tests/ek_fixtures.hpp"
+#include "tests/support/ek_fixtures.hpp"
 
 using namespace aikmock;
 
@@ -33,7 +33,7 @@ bytes nv_wrapped(const bytes& der, bool full_cert_tag) {
 }
 
 fixture* make_fixture() {
-  certs::load_openssl_providers();
+  aikmock::load_openssl_providers();
   auto* f = new fixture;
   // One vendor root that issues EK certificates directly (as Nuvoton's do).
   const ek_test::ca root = ek_test::make_root("fuzz EK root", 0);
@@ -85,6 +85,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       certs::validate_ek_chain(ek, *f.store, {}, lenient);
     }
   }
-  certs::openssl_errors();
+  aikmock::openssl_errors();
   return 0;
 }

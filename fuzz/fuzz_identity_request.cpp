@@ -11,12 +11,12 @@ using namespace aikmock;
 
 namespace {
 bool seeded = [] {
-  certs::load_openssl_providers();
+  aikmock::load_openssl_providers();
   auto key = certs::generate_ec_key("P-256");
-  certs::x509_req_ptr req(X509_REQ_new());
+  aikmock::x509_req_ptr req(X509_REQ_new());
   X509_REQ_set_pubkey(req.get(), key.get());
   for (const char* oid : {"1.3.6.1.4.1.311.21.23", "1.3.6.1.4.1.311.21.24", "1.3.6.1.4.1.311.21.39"}) {
-    certs::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
+    aikmock::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
     const unsigned char value[] = {1, 2, 3, 4};
     X509_REQ_add1_attr_by_OBJ(req.get(), obj.get(), V_ASN1_OCTET_STRING, value, sizeof value);
   }
@@ -28,6 +28,6 @@ bool seeded = [] {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   protocol::wcce::parse_identity_request({data, size});
-  certs::openssl_errors();
+  aikmock::openssl_errors();
   return 0;
 }

@@ -5,67 +5,66 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "fuzz/seeds.hpp"
-#include "protocol/tpm/aik_verification.hpp"
-#include "protocol/tpm/kast.hpp"
-#include "protocol/tpm/soft_aik.hpp"
+#include "tpm/aik_verification.hpp"
+#include "protocol/wcce/kast.hpp"
+#include "client/soft/soft_aik.hpp"
 
 using namespace aikmock;
-namespace tpm = aikmock::protocol::tpm;
 
 namespace {
 const bytes fixed_nonce{0x6e, 0x6f, 0x6e, 0x63, 0x65, 0x2d, 0x66, 0x75, 0x7a, 0x7a};
 
 // Made before libFuzzer reads the corpus directory, so the seeds are in it.
 bool seeded = [] {
-  certs::load_openssl_providers();
+  aikmock::load_openssl_providers();
   for (auto type : {tpm::alg::rsa, tpm::alg::ecc}) {
     const std::string kind = type == tpm::alg::rsa ? "rsa" : "ecc";
-    auto aik = tpm::create_soft_aik(type);
-    auto proof = tpm::certify_creation(aik, fixed_nonce);
-    tpm::key_attestation_statement statement;
+    auto aik = client::create_soft_aik(type);
+    auto proof = client::certify_creation(aik, fixed_nonce);
+    protocol::wcce::key_attestation_statement statement;
     statement.id_binding = tpm::marshal_creation_proof(proof);
     statement.aik_opaque = bytes(64, 0xA0);
-    fuzz::write_seed("kast-" + kind, tpm::marshal_kast(statement));
+    fuzz::write_seed("kast-" + kind, protocol::wcce::marshal_kast(statement));
 
     // With a KADS: the key's attestation by the AIK, as the provider attaches it.
-    tpm::key_attestation_blob kads;
+    protocol::wcce::key_attestation_blob kads;
     kads.key_attest = proof.attest;
     kads.signature = tpm::marshal_signature(proof.signature);
     kads.key_blob = bytes(32, 0xB0);
-    statement.key_attestation = tpm::marshal_kads(kads);
+    statement.key_attestation = protocol::wcce::marshal_kads(kads);
     fuzz::write_seed("kads-" + kind, statement.key_attestation);
-    fuzz::write_seed("kast-kads-" + kind, tpm::marshal_kast(statement));
+    fuzz::write_seed("kast-kads-" + kind, protocol::wcce::marshal_kast(statement));
 
     // Without a nonce in the attestation.
     statement = {};
-    statement.id_binding = tpm::marshal_creation_proof(tpm::certify_creation(aik));
-    fuzz::write_seed("kast-no-nonce-" + kind, tpm::marshal_kast(statement));
+    statement.id_binding = tpm::marshal_creation_proof(client::certify_creation(aik));
+    fuzz::write_seed("kast-no-nonce-" + kind, protocol::wcce::marshal_kast(statement));
   }
-  tpm::key_attestation_statement tpm12;
+  protocol::wcce::key_attestation_statement tpm12;
   tpm12.platform = tpm::kast_platform::tpm12;
   tpm12.id_binding = bytes(40, 0x12);
-  fuzz::write_seed("kast-tpm12", tpm::marshal_kast(tpm12));
+  fuzz::write_seed("kast-tpm12", protocol::wcce::marshal_kast(tpm12));
   return true;
 }();
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const byte_view input(data, size);
-  if (auto statement = tpm::parse_kast(input)) {
+  if (auto statement = protocol::wcce::parse_kast(input)) {
     // Marshalling what parsed gives a statement that parses the same (not the
     // same bytes: a longer header is skipped as an unknown extension).
-    auto again = tpm::parse_kast(tpm::marshal_kast(*statement));
+    auto again = protocol::wcce::parse_kast(protocol::wcce::marshal_kast(*statement));
     if (!again || *again != *statement) __builtin_trap();
 
     if (!statement->key_attestation.empty()) {
-      if (auto kads = tpm::parse_kads(statement->key_attestation)) {
-        auto kads_again = tpm::parse_kads(tpm::marshal_kads(*kads));
+      if (auto kads = protocol::wcce::parse_kads(statement->key_attestation)) {
+        auto kads_again = protocol::wcce::parse_kads(protocol::wcce::marshal_kads(*kads));
         if (!kads_again || *kads_again != *kads) __builtin_trap();
       }
     }
-    if (auto proof = tpm::parse_tpm20_id_binding(*statement)) {
+    if (auto proof = protocol::wcce::parse_tpm20_id_binding(*statement)) {
       // Every part is kept as sent, so the proof marshals back to the idBinding.
       auto bytes_again = tpm::marshal_creation_proof(*proof);
       if (bytes_again != statement->id_binding) __builtin_trap();
@@ -75,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   // The KADS parser on its own, too: it has the same framing.
-  tpm::parse_kads(input);
-  certs::openssl_errors();  // keep the error queue from growing across inputs
+  protocol::wcce::parse_kads(input);
+  aikmock::openssl_errors();  // keep the error queue from growing across inputs
   return 0;
 }

@@ -15,14 +15,14 @@ namespace scep = aikmock::protocol::scep;
 
 namespace {
 struct fixture {
-  certs::evp_pkey_ptr ra_key;
-  certs::x509_ptr ra_cert;
-  certs::evp_pkey_ptr requester_key;
-  certs::x509_ptr requester_cert;
+  aikmock::evp_pkey_ptr ra_key;
+  aikmock::x509_ptr ra_cert;
+  aikmock::evp_pkey_ptr requester_key;
+  aikmock::x509_ptr requester_cert;
 };
 
 fixture* make_fixture() {
-  certs::load_openssl_providers();
+  aikmock::load_openssl_providers();
   auto* f = new fixture;
   auto now = std::chrono::system_clock::now();
   f->ra_key = certs::generate_rsa_key(2048);
@@ -70,6 +70,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Only SUCCESS carries certificates, and a SUCCESS carries at least one.
     if (parsed.rep->status != scep::pki_status::success && !parsed.rep->certificates.empty()) __builtin_trap();
   }
-  certs::openssl_errors();  // keep the error queue from growing across inputs
+  aikmock::openssl_errors();  // keep the error queue from growing across inputs
   return 0;
 }

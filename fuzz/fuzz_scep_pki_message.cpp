@@ -8,19 +8,19 @@
 #include "certs/keys.hpp"
 #include "fuzz/seeds.hpp"
 #include "protocol/scep/pki_message.hpp"
-#include "protocol/scep/pki_request_builder.hpp"
+#include "client/wire/pki_request_builder.hpp"
 #include "protocol/wcce/identity_request.hpp"
 
 using namespace aikmock;
 
 namespace {
 struct fixture {
-  certs::evp_pkey_ptr ra_key;
-  certs::x509_ptr ra_cert;
+  aikmock::evp_pkey_ptr ra_key;
+  aikmock::x509_ptr ra_cert;
 };
 
 fixture* make_fixture() {
-  certs::load_openssl_providers();
+  aikmock::load_openssl_providers();
   auto* f = new fixture;
   auto now = std::chrono::system_clock::now();
   f->ra_key = certs::generate_rsa_key(2048);
@@ -34,7 +34,7 @@ fixture* make_fixture() {
                          .subject({{"CN", "fuzz requester"}})
                          .validity(now, now + std::chrono::hours(1))
                          .sign(nullptr, client_key.get(), EVP_sha256());
-  certs::x509_req_ptr req(X509_REQ_new());
+  aikmock::x509_req_ptr req(X509_REQ_new());
   X509_REQ_set_pubkey(req.get(), client_key.get());
   X509_REQ_sign(req.get(), client_key.get(), EVP_sha256());
   const bytes csr = certs::checked_der_of(req.get(), i2d_X509_REQ, "i2d_X509_REQ");
@@ -58,6 +58,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const fixture* f = the_fixture;
   auto parsed = protocol::scep::parse_pki_message({data, size}, f->ra_cert.get(), f->ra_key.get());
   if (parsed.message) protocol::wcce::parse_identity_request(parsed.message->content);
-  certs::openssl_errors();  // keep the error queue from growing across inputs
+  aikmock::openssl_errors();  // keep the error queue from growing across inputs
   return 0;
 }

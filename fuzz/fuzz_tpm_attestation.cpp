@@ -7,15 +7,14 @@
 #include <cstdint>
 #include <string>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "fuzz/seeds.hpp"
-#include "protocol/tpm/attest.hpp"
-#include "protocol/tpm/creation_data.hpp"
-#include "protocol/tpm/signature.hpp"
-#include "protocol/tpm/soft_aik.hpp"
+#include "tpm/attest.hpp"
+#include "tpm/creation_data.hpp"
+#include "tpm/signature.hpp"
+#include "client/soft/soft_aik.hpp"
 
 using namespace aikmock;
-namespace tpm = aikmock::protocol::tpm;
 
 namespace {
 enum selector : std::uint8_t { attest2b, creation_data2b, signature, attest, creation_data, count };
@@ -28,10 +27,10 @@ void seed(selector which, const std::string& name, byte_view body) {
 
 // Made before libFuzzer reads the corpus directory, so the seeds are in it.
 bool seeded = [] {
-  certs::load_openssl_providers();
+  aikmock::load_openssl_providers();
   for (auto type : {tpm::alg::rsa, tpm::alg::ecc}) {
     const std::string kind = type == tpm::alg::rsa ? "rsa" : "ecc";
-    auto proof = tpm::certify_creation(tpm::create_soft_aik(type), bytes(16, 0x4e));
+    auto proof = client::certify_creation(client::create_soft_aik(type), bytes(16, 0x4e));
     tpm::writer attest_out;
     attest_out.tpm2b(proof.attest);
     seed(attest2b, "attest2b-creation-" + kind, attest_out.data());
@@ -100,6 +99,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       break;
   }
-  certs::openssl_errors();
+  aikmock::openssl_errors();
   return 0;
 }

@@ -4,15 +4,14 @@
 
 #include "certs/keys.hpp"
 #include "fuzz/seeds.hpp"
-#include "protocol/tpm/ek_template.hpp"
-#include "protocol/tpm/name.hpp"
+#include "tpm/ek_template.hpp"
+#include "tpm/name.hpp"
 
 using namespace aikmock;
-namespace tpm = aikmock::protocol::tpm;
 
 namespace {
 bool seeded = [] {
-  certs::load_openssl_providers();
+  aikmock::load_openssl_providers();
   for (const auto& t : tpm::all_ek_templates()) {
     if (t.id == "H-5") continue;
     auto key = t.key_type == tpm::ek_key_type::rsa ? certs::generate_rsa_key(t.rsa_key_bits)
@@ -35,6 +34,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto again = tpm::marshal_public2b(*parsed.value);
     if (again.size() != parsed.consumed || !std::equal(again.begin(), again.end(), data)) __builtin_trap();
   }
-  certs::openssl_errors();
+  aikmock::openssl_errors();
   return 0;
 }

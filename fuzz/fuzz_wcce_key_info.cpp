@@ -25,19 +25,19 @@ namespace {
 enum selector : std::uint8_t { ek_attribute, aik_attribute, ek_plaintext, aik_plaintext, count };
 
 struct fixture {
-  certs::evp_pkey_ptr exchange_key;
-  certs::x509_ptr exchange_cert;
+  aikmock::evp_pkey_ptr exchange_key;
+  aikmock::x509_ptr exchange_cert;
 };
 
 
 // An EnvelopedData of `plain` to `cert`, as a client seals an info attribute.
 bytes envelope(byte_view plain, X509* cert) {
-  certs::x509_stack_ptr recipients(certs::check_ptr(sk_X509_new_null(), "sk_X509_new_null"));
-  certs::check(sk_X509_push(recipients.get(), cert) > 0, "sk_X509_push");
-  certs::bio_ptr in(certs::check_ptr(BIO_new_mem_buf(plain.data(), static_cast<int>(plain.size())), "BIO_new_mem_buf"));
-  certs::cms_ptr env(CMS_encrypt(recipients.get(), in.get(), EVP_aes_128_cbc(), CMS_BINARY));
+  aikmock::x509_stack_ptr recipients(openssl_check_ptr(sk_X509_new_null(), "sk_X509_new_null"));
+  openssl_check(sk_X509_push(recipients.get(), cert) > 0, "sk_X509_push");
+  aikmock::bio_ptr in(openssl_check_ptr(BIO_new_mem_buf(plain.data(), static_cast<int>(plain.size())), "BIO_new_mem_buf"));
+  aikmock::cms_ptr env(CMS_encrypt(recipients.get(), in.get(), EVP_aes_128_cbc(), CMS_BINARY));
   sk_X509_zero(recipients.get());
-  certs::check(env != nullptr, "CMS_encrypt");
+  openssl_check(env != nullptr, "CMS_encrypt");
   return certs::cms_der(env.get());
 }
 
@@ -48,7 +48,7 @@ void seed(selector which, const std::string& name, byte_view body) {
 }
 
 fixture* make_fixture() {
-  certs::load_openssl_providers();
+  aikmock::load_openssl_providers();
   auto* f = new fixture;
   auto now = std::chrono::system_clock::now();
   f->exchange_key = certs::generate_rsa_key(2048);
@@ -99,6 +99,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case ek_plaintext: wcce::open_ek_info(envelope(body, cert), cert, key); break;
     case aik_plaintext: wcce::open_aik_info(envelope(body, cert), cert, key); break;
   }
-  certs::openssl_errors();  // keep the error queue from growing across inputs
+  aikmock::openssl_errors();  // keep the error queue from growing across inputs
   return 0;
 }

@@ -7,7 +7,7 @@
 #include "common/encoding.hpp"
 #include "common/strings.hpp"
 #include "protocol/policy_gate.hpp"
-#include "protocol/tpm/creation_data.hpp"
+#include "tpm/creation_data.hpp"
 
 namespace aikmock::protocol {
 

@@ -1,7 +1,7 @@
 #pragma once
 // Which authority a request is for, from its Host: Windows derives
 // "<VENDOR>-KeyId-<40 hex>.microsoftaik.azure.net" (or "-NameId-") from the EK
-// certificate's issuer (research: aik-protocol.md §1.2). Pure string work.
+// certificate's issuer (docs/protocol.md; CertEnroll event 86). Pure string work.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -14,12 +14,12 @@
 #include "certs/ek_key_check.hpp"
 #include "common/encoding.hpp"
 #include "common/strings.hpp"
-#include "protocol/tpm/aik_verification.hpp"
-#include "protocol/tpm/credential.hpp"
-#include "protocol/tpm/credential_container.hpp"
-#include "protocol/tpm/ek_template.hpp"
-#include "protocol/tpm/name.hpp"
-#include "protocol/tpm/public_key.hpp"
+#include "tpm/aik_verification.hpp"
+#include "tpm/credential.hpp"
+#include "tpm/credential_container.hpp"
+#include "tpm/ek_template.hpp"
+#include "tpm/name.hpp"
+#include "tpm/public_key.hpp"
 
 namespace aikmock::protocol::exchange {
 
@@ -32,10 +32,10 @@ constexpr std::size_t secret_size = 32;
 
 response refuse(error_id id, std::string detail) { return error_response(id, {}, std::move(detail)); }
 
-certs::evp_pkey_ptr key_from_spki(const bytes& der) {
+aikmock::evp_pkey_ptr key_from_spki(const bytes& der) {
   const unsigned char* p = der.data();
-  certs::evp_pkey_ptr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
-  certs::openssl_errors();
+  aikmock::evp_pkey_ptr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  aikmock::openssl_errors();
   return key;
 }
 
@@ -103,7 +103,7 @@ bool has_roca_fingerprint(const BIGNUM* n) {
 }
 
 enrollment_engine::enrollment_engine(std::shared_ptr<const certs::trust_store> trust,
-                                     std::shared_ptr<const state_sealer> sealer, certs::x509_ptr aik_root,
+                                     std::shared_ptr<const state_sealer> sealer, aikmock::x509_ptr aik_root,
                                      enrollment_options options, std::shared_ptr<replay_cache> replays)
     : trust_(std::move(trust)),
       sealer_(std::move(sealer)),
@@ -125,7 +125,7 @@ ek_assessment assess_ek(const evidence& ev, const certs::trust_store& trust, con
   if (!ek) return refuse_with("EK certificate: " + ek.error);
   const certs::ek_certificate& cert = *ek.value;
 
-  std::vector<certs::x509_ptr> helpers;
+  std::vector<aikmock::x509_ptr> helpers;
   std::vector<X509*> helper_ptrs;
   for (const auto& der : ev.ek_intermediates) {
     auto parsed = certs::parse_ek_certificate(der);
@@ -354,8 +354,8 @@ round2_result enrollment_engine::finish(const certs::authority& authority, std::
   issued.certificate = certs::issue_aik_certificate(aik_key.get(), identity_from(state), authority.issuing_ca.get(),
                                                     authority.issuing_ca_key.get(),
                                                     options_.aia_base + ca_name + ".cer");
-  issued.chain.push_back(certs::share(authority.issuing_ca.get()));
-  if (aik_root_) issued.chain.push_back(certs::share(aik_root_.get()));
+  issued.chain.push_back(aikmock::share(authority.issuing_ca.get()));
+  if (aik_root_) issued.chain.push_back(aikmock::share(aik_root_.get()));
   out.issued = std::move(issued);
   return out;
 }

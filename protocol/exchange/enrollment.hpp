@@ -22,7 +22,7 @@
 #include "protocol/exchange/replay_cache.hpp"
 #include "protocol/exchange/state_sealer.hpp"
 #include "protocol/response.hpp"
-#include "protocol/tpm/creation_proof.hpp"
+#include "tpm/creation_proof.hpp"
 
 namespace aikmock::protocol::exchange {
 
@@ -55,8 +55,8 @@ struct round1_result {
 };
 
 struct issued_certificate {
-  certs::x509_ptr certificate;
-  std::vector<certs::x509_ptr> chain;  // issuing CA, then the AIK root
+  aikmock::x509_ptr certificate;
+  std::vector<aikmock::x509_ptr> chain;  // issuing CA, then the AIK root
 };
 
 struct round2_result {
@@ -87,7 +87,7 @@ class enrollment_engine {
   // `replays` may be shared with the engine this one replaces (a reload must not
   // reopen the door to answers already used); a fresh one when null.
   enrollment_engine(std::shared_ptr<const certs::trust_store> trust, std::shared_ptr<const state_sealer> sealer,
-                    certs::x509_ptr aik_root, enrollment_options options = {},
+                    aikmock::x509_ptr aik_root, enrollment_options options = {},
                     std::shared_ptr<replay_cache> replays = nullptr);
 
   // `facts` arrives with the operation and authority and leaves with what the
@@ -106,7 +106,7 @@ class enrollment_engine {
  private:
   std::shared_ptr<const certs::trust_store> trust_;
   std::shared_ptr<const state_sealer> sealer_;
-  certs::x509_ptr aik_root_;
+  aikmock::x509_ptr aik_root_;
   enrollment_options options_;
   std::shared_ptr<replay_cache> replays_;
 };

@@ -10,7 +10,7 @@
 #include "certs/trust_store.hpp"
 #include "policy/policy.hpp"
 #include "protocol/exchange/enrollment.hpp"
-#include "protocol/tpm/credential.hpp"
+#include "tpm/credential.hpp"
 
 namespace aikmock::protocol::exchange {
 

@@ -11,20 +11,18 @@
 namespace aikmock::protocol::scep {
 
 namespace {
-using certs::bio_ptr;
-using certs::check;
-using certs::check_ptr;
-using certs::cms_ptr;
+using aikmock::bio_ptr;
+using aikmock::cms_ptr;
 using certs::cms_der;
 using certs::memory_bio;
 
 void add_text(CMS_SignerInfo* si, const char* oid, const std::string& text) {
-  check(CMS_signed_add1_attr_by_txt(si, oid, V_ASN1_PRINTABLESTRING, text.data(), static_cast<int>(text.size())) == 1,
+  openssl_check(CMS_signed_add1_attr_by_txt(si, oid, V_ASN1_PRINTABLESTRING, text.data(), static_cast<int>(text.size())) == 1,
         oid);
 }
 
 void add_octets(CMS_SignerInfo* si, const std::string& oid, byte_view value) {
-  check(CMS_signed_add1_attr_by_txt(si, oid.c_str(), V_ASN1_OCTET_STRING, value.data(),
+  openssl_check(CMS_signed_add1_attr_by_txt(si, oid.c_str(), V_ASN1_OCTET_STRING, value.data(),
                                     static_cast<int>(value.size())) == 1,
         oid.c_str());
 }
@@ -40,7 +38,7 @@ std::string oid_text(const ASN1_OBJECT* obj) {
 }
 
 cert_rep_result failed(std::string why) {
-  std::string detail = certs::openssl_errors();
+  std::string detail = aikmock::openssl_errors();
   return {std::nullopt, detail.empty() ? why : why + " (" + detail + ")"};
 }
 
@@ -63,9 +61,9 @@ bytes build_cert_rep(const cert_rep& rep, X509* ra_signing, EVP_PKEY* ra_key, X5
   // Without a certificate there is no pkcsPKIEnvelope: the SignedData has no eContent.
   const unsigned detached = content.empty() ? CMS_DETACHED : 0;
   cms_ptr signed_data(CMS_sign(nullptr, nullptr, nullptr, nullptr, CMS_PARTIAL | CMS_BINARY | detached));
-  check(signed_data != nullptr, "CMS_sign");
+  openssl_check(signed_data != nullptr, "CMS_sign");
   CMS_SignerInfo* si = CMS_add1_signer(signed_data.get(), ra_signing, ra_key, EVP_sha256(), CMS_BINARY);
-  check(si != nullptr, "CMS_add1_signer");
+  openssl_check(si != nullptr, "CMS_add1_signer");
   add_text(si, certs::oids::scep_message_type, "3");
   add_text(si, certs::oids::scep_pki_status, std::to_string(static_cast<int>(rep.status)));
   if (rep.status == pki_status::failure)
@@ -73,12 +71,12 @@ bytes build_cert_rep(const cert_rep& rep, X509* ra_signing, EVP_PKEY* ra_key, X5
   add_text(si, certs::oids::scep_transaction_id, rep.transaction_id);
   add_octets(si, certs::oids::scep_recipient_nonce, rep.recipient_nonce);
   bytes nonce(16);
-  check(RAND_bytes(nonce.data(), static_cast<int>(nonce.size())) == 1, "RAND_bytes");
+  openssl_check(RAND_bytes(nonce.data(), static_cast<int>(nonce.size())) == 1, "RAND_bytes");
   add_octets(si, certs::oids::scep_sender_nonce, nonce);
   for (const auto& a : rep.attributes) add_octets(si, a.oid, a.value);
 
   auto data = memory_bio(content);
-  check(CMS_final(signed_data.get(), data.get(), nullptr, CMS_BINARY | detached) == 1, "CMS_final");
+  openssl_check(CMS_final(signed_data.get(), data.get(), nullptr, CMS_BINARY | detached) == 1, "CMS_final");
   return cms_der(signed_data.get());
 }
 
@@ -92,16 +90,16 @@ cert_rep_result parse_cert_rep(byte_view der, X509* ra_signing, X509* requester,
   const unsigned char* p = der.data();
   cms_ptr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
   if (!cms || OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) return failed("not a CMS SignedData");
-  certs::x509_stack_ptr signers(check_ptr(sk_X509_new_null(), "sk_X509_new_null"));
+  aikmock::x509_stack_ptr signers(openssl_check_ptr(sk_X509_new_null(), "sk_X509_new_null"));
   sk_X509_push(signers.get(), ra_signing);
-  bio_ptr content(check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
+  bio_ptr content(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
   // Only the RA signing certificate from GetCACert may have signed it.
   // PENDING and FAILURE carry no eContent: verify over empty detached content.
   // (OpenSSL 3.0 rejects an empty detached content under CMS_BINARY, without an error.)
   bio_ptr nothing;
   unsigned flags = CMS_NO_SIGNER_CERT_VERIFY | CMS_NOINTERN | CMS_BINARY;
   if (CMS_is_detached(cms.get())) {
-    nothing.reset(check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
+    nothing.reset(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
     flags &= ~static_cast<unsigned>(CMS_BINARY);
   }
   int ok = CMS_verify(cms.get(), signers.get(), nullptr, nothing.get(), content.get(), flags);
@@ -113,7 +111,7 @@ cert_rep_result parse_cert_rep(byte_view der, X509* ra_signing, X509* requester,
   CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, 0);
 
   auto get = [&](const char* oid, int type) -> const ASN1_STRING* {
-    certs::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
+    aikmock::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
     return static_cast<const ASN1_STRING*>(CMS_signed_get0_data_by_OBJ(si, obj.get(), -3, type));
   };
   parsed_cert_rep rep;
@@ -148,7 +146,7 @@ cert_rep_result parse_cert_rep(byte_view der, X509* ra_signing, X509* requester,
     const unsigned char* q = reinterpret_cast<const unsigned char*>(data);
     cms_ptr envelope(d2i_CMS_ContentInfo(nullptr, &q, n));
     if (!envelope) return failed("SUCCESS without an enveloped certificate");
-    bio_ptr plain(check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
+    bio_ptr plain(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
     if (CMS_decrypt(envelope.get(), requester_key, requester, nullptr, plain.get(), CMS_BINARY) != 1)
       return failed("the certificate envelope does not open with the requester's key");
     char* pd = nullptr;

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "common/bytes.hpp"
 #include "protocol/scep/pki_message.hpp"
 
@@ -28,7 +28,7 @@ struct cert_rep {
   std::vector<X509*> certificates;  // SUCCESS: issued certificate first, then its chain
 };
 
-// Throws certs::openssl_failure when OpenSSL cannot build it. `requester` is
+// Throws aikmock::openssl_failure when OpenSSL cannot build it. `requester` is
 // the certificate the request was signed with; SUCCESS content is enveloped to it.
 bytes build_cert_rep(const cert_rep& rep, X509* ra_signing, EVP_PKEY* ra_signing_key, X509* requester);
 
@@ -42,7 +42,7 @@ struct parsed_cert_rep {
   bytes recipient_nonce;
   bytes sender_nonce;
   std::vector<octet_attribute> attributes;  // every OCTET STRING attribute not of SCEP's own
-  std::vector<certs::x509_ptr> certificates;
+  std::vector<aikmock::x509_ptr> certificates;
 
   const bytes* attribute(std::string_view oid) const;
 };

@@ -4,7 +4,7 @@
 // CertRep for the certificate it issues.
 #include <vector>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "common/bytes.hpp"
 
 namespace aikmock::protocol::scep {
@@ -12,6 +12,6 @@ namespace aikmock::protocol::scep {
 bytes degenerate_pkcs7(const std::vector<X509*>& certificates);
 
 // The certificates of a degenerate PKCS#7, in order; empty when `der` is not one.
-std::vector<certs::x509_ptr> certificates_of_pkcs7(byte_view der);
+std::vector<aikmock::x509_ptr> certificates_of_pkcs7(byte_view der);
 
 }  // namespace aikmock::protocol::scep

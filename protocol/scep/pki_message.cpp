@@ -8,17 +8,17 @@
 namespace aikmock::protocol::scep {
 
 namespace {
-using certs::bio_ptr;
-using certs::cms_ptr;
+using aikmock::bio_ptr;
+using aikmock::cms_ptr;
 
 pki_message_result failure(std::string why) {
-  std::string detail = certs::openssl_errors();
+  std::string detail = aikmock::openssl_errors();
   return {std::nullopt, detail.empty() ? why : why + " (" + detail + ")"};
 }
 
 // A signed attribute's single value of the given ASN.1 type, or nullptr.
 const ASN1_STRING* signed_attribute(CMS_SignerInfo* si, const char* oid, int type) {
-  certs::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
+  aikmock::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
   if (!obj) return nullptr;
   // lastpos -3: the attribute must appear exactly once.
   return static_cast<const ASN1_STRING*>(CMS_signed_get0_data_by_OBJ(si, obj.get(), -3, type));
@@ -39,7 +39,7 @@ pki_message_result parse_pki_message(byte_view der, X509* ra_cert, EVP_PKEY* ra_
   if (!signed_data) return failure("not a CMS ContentInfo");
   if (OBJ_obj2nid(CMS_get0_type(signed_data.get())) != NID_pkcs7_signed) return failure("not a CMS SignedData");
 
-  bio_ptr content(certs::check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
+  bio_ptr content(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
   // The signer's certificate is the requester's own (self-signed) one: the
   // signature proves possession of its key; trust comes from the TPM exchange.
   if (CMS_verify(signed_data.get(), nullptr, nullptr, nullptr, content.get(),
@@ -67,7 +67,7 @@ pki_message_result parse_pki_message(byte_view der, X509* ra_cert, EVP_PKEY* ra_
   msg.sender_nonce.assign(ASN1_STRING_get0_data(nonce), ASN1_STRING_get0_data(nonce) + ASN1_STRING_length(nonce));
 
   if (STACK_OF(X509)* signers = CMS_get0_signers(signed_data.get())) {
-    if (sk_X509_num(signers) > 0) msg.signer = certs::share(sk_X509_value(signers, 0));
+    if (sk_X509_num(signers) > 0) msg.signer = aikmock::share(sk_X509_value(signers, 0));
     sk_X509_free(signers);
   }
   if (!msg.signer) return failure("signer certificate missing");
@@ -91,7 +91,7 @@ pki_message_result parse_pki_message(byte_view der, X509* ra_cert, EVP_PKEY* ra_
   if (!envelope || OBJ_obj2nid(CMS_get0_type(envelope.get())) != NID_pkcs7_enveloped)
     return failure("content is not a CMS EnvelopedData");
 
-  bio_ptr plain(certs::check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
+  bio_ptr plain(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
   if (CMS_decrypt(envelope.get(), ra_key, ra_cert, nullptr, plain.get(), CMS_BINARY) != 1)
     return failure("EnvelopedData does not open with the RA encryption key");
   msg.content = certs::bio_contents(plain.get());

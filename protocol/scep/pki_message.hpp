@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "common/bytes.hpp"
 
 namespace aikmock::protocol::scep {
@@ -35,7 +35,7 @@ struct pki_message {
   int message_type = 0;
   std::string transaction_id;
   bytes sender_nonce;
-  certs::x509_ptr signer;  // the requester's certificate (self-signed for a first request)
+  aikmock::x509_ptr signer;  // the requester's certificate (self-signed for a first request)
   bytes content;           // the opened pkcsPKIEnvelope, a PKCS#10 for PKCSReq
   std::vector<octet_attribute> attributes;  // other signed OCTET STRING attributes
 

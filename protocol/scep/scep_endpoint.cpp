@@ -10,7 +10,7 @@
 #include "certs/oids.hpp"
 #include "protocol/policy_gate.hpp"
 #include "protocol/scep/cert_rep.hpp"
-#include "protocol/tpm/kast.hpp"
+#include "protocol/wcce/kast.hpp"
 #include "protocol/wcce/identity_request.hpp"
 #include "protocol/wcce/key_info.hpp"
 
@@ -59,7 +59,7 @@ exchange::evidence evidence_from(const certs::authority& a, const wcce::identity
   if (EVP_PKEY* key = X509_REQ_get0_pubkey(request.csr.get())) {
     ev.request_key = certs::public_key_der(key);
     ev.request_signature_valid = X509_REQ_verify(request.csr.get(), key) == 1;
-    if (!ev.request_signature_valid) certs::openssl_errors();  // leaves nothing queued for the next caller
+    if (!ev.request_signature_valid) aikmock::openssl_errors();  // leaves nothing queued for the next caller
   }
   ev.ek_public_key = ek_info.value->ek_public_key;
   if (request.ek_public_area) ev.ek_public_area = wcce::octet_string_value(*request.ek_public_area);
@@ -78,12 +78,12 @@ exchange::evidence evidence_from(const certs::authority& a, const wcce::identity
     ev.aik_proof_error = "the attestation statement is not an OCTET STRING";
     return ev;
   }
-  auto kast = tpm::parse_kast(*kast_bytes);
+  auto kast = protocol::wcce::parse_kast(*kast_bytes);
   if (!kast.value) {
     ev.aik_proof_error = "attestation statement: " + kast.error;
     return ev;
   }
-  auto proof = tpm::parse_tpm20_id_binding(*kast.value);
+  auto proof = protocol::wcce::parse_tpm20_id_binding(*kast.value);
   if (!proof.value) {
     ev.aik_proof_error = "idBinding: " + proof.error;
     return ev;

@@ -34,9 +34,9 @@ std::optional<bytes> first_value(X509_ATTRIBUTE* attr) {
 
 identity_request_result parse_identity_request(byte_view pkcs10_der) {
   const unsigned char* p = pkcs10_der.data();
-  certs::x509_req_ptr csr(d2i_X509_REQ(nullptr, &p, static_cast<long>(pkcs10_der.size())));
+  aikmock::x509_req_ptr csr(d2i_X509_REQ(nullptr, &p, static_cast<long>(pkcs10_der.size())));
   if (!csr) {
-    std::string detail = certs::openssl_errors();
+    std::string detail = aikmock::openssl_errors();
     return {std::nullopt, "not a PKCS#10 request (" + detail + ")"};
   }
 
@@ -64,20 +64,20 @@ namespace {
 void add_der_attribute(X509_REQ* req, const char* oid, byte_view der) {
   const unsigned char* p = der.data();
   ASN1_TYPE* value = d2i_ASN1_TYPE(nullptr, &p, static_cast<long>(der.size()));
-  certs::check(value != nullptr, "attribute value DER");
-  certs::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
+  openssl_check(value != nullptr, "attribute value DER");
+  aikmock::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
   X509_ATTRIBUTE* attr = X509_ATTRIBUTE_create_by_OBJ(nullptr, obj.get(), value->type,
                                                        value->type == V_ASN1_NULL ? nullptr : value->value.ptr, -1);
   ASN1_TYPE_free(value);
   // A SEQUENCE value (the ContentInfo) is copied in whole, as its DER.
-  certs::check(attr != nullptr, "X509_ATTRIBUTE_create_by_OBJ");
-  certs::check(X509_REQ_add1_attr(req, attr) == 1, "X509_REQ_add1_attr");
+  openssl_check(attr != nullptr, "X509_ATTRIBUTE_create_by_OBJ");
+  openssl_check(X509_REQ_add1_attr(req, attr) == 1, "X509_REQ_add1_attr");
   X509_ATTRIBUTE_free(attr);
 }
 
 void add_octets(X509_REQ* req, const char* oid, byte_view value) {
-  certs::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
-  certs::check(X509_REQ_add1_attr_by_OBJ(req, obj.get(), V_ASN1_OCTET_STRING, value.data(),
+  aikmock::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
+  openssl_check(X509_REQ_add1_attr_by_OBJ(req, obj.get(), V_ASN1_OCTET_STRING, value.data(),
                                          static_cast<int>(value.size())) == 1,
                oid);
 }
@@ -87,25 +87,25 @@ void sign_request(X509_REQ* req, EVP_PKEY* aik_public, const request_signer& sig
   const bool ecc = EVP_PKEY_is_a(aik_public, "EC");
   const int nid = ecc ? NID_ecdsa_with_SHA256 : NID_sha256WithRSAEncryption;
   std::unique_ptr<X509_ALGOR, decltype(&X509_ALGOR_free)> algorithm(
-      certs::check_ptr(X509_ALGOR_new(), "X509_ALGOR_new"), X509_ALGOR_free);
+      openssl_check_ptr(X509_ALGOR_new(), "X509_ALGOR_new"), X509_ALGOR_free);
   // RFC 4055: NULL parameters for RSA; RFC 5758: absent for ECDSA.
-  certs::check(X509_ALGOR_set0(algorithm.get(), OBJ_nid2obj(nid), ecc ? V_ASN1_UNDEF : V_ASN1_NULL, nullptr) == 1,
+  openssl_check(X509_ALGOR_set0(algorithm.get(), OBJ_nid2obj(nid), ecc ? V_ASN1_UNDEF : V_ASN1_NULL, nullptr) == 1,
                "X509_ALGOR_set0");
-  certs::check(X509_REQ_set1_signature_algo(req, algorithm.get()) == 1, "X509_REQ_set1_signature_algo");
+  openssl_check(X509_REQ_set1_signature_algo(req, algorithm.get()) == 1, "X509_REQ_set1_signature_algo");
 
   const bytes signature = sign(certs::checked_der_of(req, i2d_re_X509_REQ_tbs, "i2d_re_X509_REQ_tbs"));
 
-  ASN1_BIT_STRING* value = certs::check_ptr(ASN1_BIT_STRING_new(), "ASN1_BIT_STRING_new");
+  ASN1_BIT_STRING* value = openssl_check_ptr(ASN1_BIT_STRING_new(), "ASN1_BIT_STRING_new");
   if (ASN1_BIT_STRING_set(value, const_cast<unsigned char*>(signature.data()), static_cast<int>(signature.size())) != 1) {
     ASN1_BIT_STRING_free(value);
-    certs::check(false, "ASN1_BIT_STRING_set");
+    openssl_check(false, "ASN1_BIT_STRING_set");
   }
   value->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);  // a whole number of bytes: no unused bits
   value->flags |= ASN1_STRING_FLAG_BITS_LEFT;
   X509_REQ_set0_signature(req, value);
   // A signer that is not the AIK (a TPM answering with another key) is caught here, not by the service.
   if (X509_REQ_verify(req, aik_public) != 1) {
-    certs::openssl_errors();
+    aikmock::openssl_errors();
     throw std::runtime_error("the PKCS#10 signature does not verify with the AIK public key");
   }
 }
@@ -114,22 +114,22 @@ void sign_request(X509_REQ* req, EVP_PKEY* aik_public, const request_signer& sig
 
 request_signer sign_with_key(EVP_PKEY* key) {
   return [key](byte_view data) {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(certs::check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"),
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(openssl_check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"),
                                                                  EVP_MD_CTX_free);
-    certs::check(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1, "EVP_DigestSignInit");
+    openssl_check(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1, "EVP_DigestSignInit");
     std::size_t size = 0;
-    certs::check(EVP_DigestSign(ctx.get(), nullptr, &size, data.data(), data.size()) == 1, "EVP_DigestSign");
+    openssl_check(EVP_DigestSign(ctx.get(), nullptr, &size, data.data(), data.size()) == 1, "EVP_DigestSign");
     bytes out(size);
-    certs::check(EVP_DigestSign(ctx.get(), out.data(), &size, data.data(), data.size()) == 1, "EVP_DigestSign");
+    openssl_check(EVP_DigestSign(ctx.get(), out.data(), &size, data.data(), data.size()) == 1, "EVP_DigestSign");
     out.resize(size);
     return out;
   };
 }
 
 bytes build_identity_request(const identity_request_parts& parts) {
-  certs::x509_req_ptr req(certs::check_ptr(X509_REQ_new(), "X509_REQ_new"));
-  certs::check(X509_REQ_set_version(req.get(), 0) == 1, "X509_REQ_set_version");
-  certs::check(X509_REQ_set_pubkey(req.get(), parts.aik_public) == 1, "X509_REQ_set_pubkey");
+  aikmock::x509_req_ptr req(openssl_check_ptr(X509_REQ_new(), "X509_REQ_new"));
+  openssl_check(X509_REQ_set_version(req.get(), 0) == 1, "X509_REQ_set_version");
+  openssl_check(X509_REQ_set_pubkey(req.get(), parts.aik_public) == 1, "X509_REQ_set_pubkey");
   if (parts.ek_info) add_der_attribute(req.get(), certs::oids::enroll_ek_info, *parts.ek_info);
   if (parts.aik_info) add_der_attribute(req.get(), certs::oids::enroll_aik_info, *parts.aik_info);
   if (parts.attestation_statement)
@@ -145,9 +145,9 @@ bytes build_identity_request(const identity_request_parts& parts) {
 
 std::optional<bytes> octet_string_value(byte_view der) {
   const unsigned char* p = der.data();
-  certs::asn1_octet_string_ptr s(d2i_ASN1_OCTET_STRING(nullptr, &p, static_cast<long>(der.size())));
+  aikmock::asn1_octet_string_ptr s(d2i_ASN1_OCTET_STRING(nullptr, &p, static_cast<long>(der.size())));
   if (!s || p != der.data() + der.size()) {
-    certs::openssl_errors();
+    aikmock::openssl_errors();
     return std::nullopt;
   }
   return bytes(ASN1_STRING_get0_data(s.get()), ASN1_STRING_get0_data(s.get()) + ASN1_STRING_length(s.get()));

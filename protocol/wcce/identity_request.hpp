@@ -1,18 +1,18 @@
 #pragma once
 // The PKCS#10 inside a SCEP request, read for the MS-WCCE TPM key attestation
-// attributes (research: aik-protocol.md §2.1, §3). Only what is present is
+// attributes ([MS-WCCE] 3.1.1.4.3.4; OIDs from wincrypt.h). Only what is present is
 // recorded here; opening and checking them is the exchange's work.
 #include <functional>
 #include <optional>
 #include <string>
 
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "common/bytes.hpp"
 
 namespace aikmock::protocol::wcce {
 
 struct identity_request {
-  certs::x509_req_ptr csr;
+  aikmock::x509_req_ptr csr;
   // Each attribute's single value, DER-encoded, when present.
   std::optional<bytes> ek_info;                // szOID_ENROLL_EK_INFO: EnvelopedData(EKPub, EK certs)
   std::optional<bytes> aik_info;               // szOID_ENROLL_AIK_INFO

@@ -7,18 +7,16 @@
 namespace aikmock::protocol::wcce {
 
 namespace {
-using certs::bio_ptr;
-using certs::check;
-using certs::check_ptr;
-using certs::cms_ptr;
+using aikmock::bio_ptr;
+using aikmock::cms_ptr;
 
 constexpr std::size_t max_attribute_size = 64 * 1024;
 
 void free_sequence(ASN1_SEQUENCE_ANY* s) { sk_ASN1_TYPE_pop_free(s, ASN1_TYPE_free); }
-using sequence_ptr = std::unique_ptr<ASN1_SEQUENCE_ANY, certs::openssl_deleter<free_sequence>>;
+using sequence_ptr = std::unique_ptr<ASN1_SEQUENCE_ANY, aikmock::openssl_deleter<free_sequence>>;
 
 std::string failure(std::string why) {
-  std::string detail = certs::openssl_errors();
+  std::string detail = aikmock::openssl_errors();
   return detail.empty() ? why : why + " (" + detail + ")";
 }
 
@@ -30,7 +28,7 @@ std::optional<bytes> open_envelope(byte_view value, X509* cert, EVP_PKEY* key, s
   }
   const unsigned char* p = value.data();
   long length = static_cast<long>(value.size());
-  certs::asn1_octet_string_ptr wrapped;
+  aikmock::asn1_octet_string_ptr wrapped;
   if (value[0] == V_ASN1_OCTET_STRING) {
     wrapped.reset(d2i_ASN1_OCTET_STRING(nullptr, &p, length));
     if (!wrapped) {
@@ -45,7 +43,7 @@ std::optional<bytes> open_envelope(byte_view value, X509* cert, EVP_PKEY* key, s
     error = failure("not a CMS EnvelopedData");
     return std::nullopt;
   }
-  bio_ptr out(check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
+  bio_ptr out(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
   if (CMS_decrypt(envelope.get(), key, cert, nullptr, out.get(), CMS_BINARY) != 1) {
     error = failure("the envelope does not open with the exchange key");
     return std::nullopt;

@@ -10,6 +10,16 @@ not_ok() {  # name reason [output file]
   failed=$((failed + 1))
   if [ -n "${3:-}" ]; then sed 's/^/    | /' "$3"; fi
 }
+# A tool the script needs is missing: skipped (exit 77, which CTest reports as a
+# skip) — or, in CI (CI=true), where `make test` installs everything, a failure.
+skip_for_missing() {  # what is missing
+  if [ "${CI:-}" = "true" ]; then
+    echo "FAILED (CI=true): missing $1 (make deps installs it)"
+    exit 1
+  fi
+  echo "SKIPPED: missing $1 (make deps installs it)"
+  exit 77
+}
 finish_checks() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]

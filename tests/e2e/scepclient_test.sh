@@ -9,8 +9,9 @@ lab=$2
 expected='{"Message":"No valid TPM EK/Platform Certificate provided in the TPM identity request message"}'
 
 if ! command -v scepclient >/dev/null; then
-  echo "scepclient not installed (Debian package scep); run make deps"
-  exit 1
+  # shellcheck source=tests/e2e/check_lib.sh
+  . "$(dirname "$0")/check_lib.sh"
+  skip_for_missing "scepclient (Debian package scep)"
 fi
 
 work=$(mktemp -d)

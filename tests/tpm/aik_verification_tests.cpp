@@ -8,17 +8,18 @@
 #include <string_view>
 
 #include "common/encoding.hpp"
-#include "protocol/tpm/aik_verification.hpp"
-#include "protocol/tpm/attest.hpp"
-#include "protocol/tpm/creation_data.hpp"
-#include "protocol/tpm/kast.hpp"
-#include "protocol/tpm/name.hpp"
-#include "tests/tpm/aik_test_support.hpp"
-#include "tests/tpm/parse_test_support.hpp"
-#include "tests/tpm/test_keys.hpp"
+#include "tpm/aik_verification.hpp"
+#include "tpm/attest.hpp"
+#include "tpm/creation_data.hpp"
+#include "protocol/wcce/kast.hpp"
+#include "tpm/name.hpp"
+#include "tests/support/aik_test_support.hpp"
+#include "tests/support/parse_test_support.hpp"
+#include "tests/support/test_keys.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
+using namespace aikmock::tpm;
+using namespace aikmock::protocol::wcce;
 using test::contains;
 using test::set_u16_be;
 

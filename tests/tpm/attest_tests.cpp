@@ -10,15 +10,15 @@
 #include <vector>
 
 #include "common/encoding.hpp"
-#include "protocol/tpm/attest.hpp"
-#include "protocol/tpm/buffer_limits.hpp"
-#include "protocol/tpm/creation_data.hpp"
-#include "protocol/tpm/pcr_selection.hpp"
-#include "tests/tpm/aik_test_support.hpp"
-#include "tests/tpm/parse_test_support.hpp"
+#include "tpm/attest.hpp"
+#include "tpm/buffer_limits.hpp"
+#include "tpm/creation_data.hpp"
+#include "tpm/pcr_selection.hpp"
+#include "tests/support/aik_test_support.hpp"
+#include "tests/support/parse_test_support.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
+using namespace aikmock::tpm;
 
 namespace {
 

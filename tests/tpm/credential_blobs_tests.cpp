@@ -6,11 +6,11 @@
 #include <string_view>
 
 #include "common/encoding.hpp"
-#include "protocol/tpm/credential_blobs.hpp"
-#include "tests/tpm/parse_test_support.hpp"
+#include "tpm/credential_blobs.hpp"
+#include "tests/support/parse_test_support.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
+using namespace aikmock::tpm;
 
 namespace {
 

@@ -8,13 +8,13 @@
 #include <string>
 
 #include "common/encoding.hpp"
-#include "protocol/tpm/credential.hpp"
-#include "protocol/tpm/credential_testing.hpp"
-#include "tests/tpm/test_vectors.hpp"
+#include "tpm/credential.hpp"
+#include "tpm/credential_testing.hpp"
+#include "tests/support/test_vectors.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
-namespace vectors = aikmock::protocol::tpm::test;
+using namespace aikmock::tpm;
+namespace vectors = aikmock::tpm::test;
 
 namespace {
 

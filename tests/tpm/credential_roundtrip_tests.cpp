@@ -9,22 +9,22 @@
 #include <vector>
 
 #include "certs/lab_manifest.hpp"
-#include "certs/openssl_types.hpp"
+#include "common/openssl.hpp"
 #include "certs/pem.hpp"
 #include "common/encoding.hpp"
 #include "common/files.hpp"
-#include "protocol/tpm/credential.hpp"
-#include "protocol/tpm/credential_activation.hpp"
-#include "protocol/tpm/credential_wrap.hpp"
-#include "protocol/tpm/ek_template.hpp"
-#include "protocol/tpm/hash.hpp"
-#include "protocol/tpm/kdf.hpp"
-#include "protocol/tpm/name.hpp"
-#include "tests/tpm/test_keys.hpp"
+#include "tpm/credential.hpp"
+#include "tpm/credential_activation.hpp"
+#include "tpm/credential_wrap.hpp"
+#include "tpm/ek_template.hpp"
+#include "tpm/hash.hpp"
+#include "tpm/kdf.hpp"
+#include "tpm/name.hpp"
+#include "tests/support/test_keys.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
-namespace keys = aikmock::protocol::tpm::test;
+using namespace aikmock::tpm;
+namespace keys = aikmock::tpm::test;
 
 namespace {
 
@@ -34,12 +34,12 @@ struct software_ek {
   std::string label;  // "ifx-l1 (L-1)"
   std::string tpl;    // "L-1"
   tpmt_public area;
-  certs::evp_pkey_ptr key;
+  aikmock::evp_pkey_ptr key;
 };
 
 const std::vector<software_ek>& lab_eks() {
   static const std::vector<software_ek> eks = [] {
-    certs::load_openssl_providers();
+    aikmock::load_openssl_providers();
     auto manifest = certs::load_lab_manifest(AIKMOCK_TEST_LAB_DIR);
     std::vector<software_ek> out;
     for (const auto& e : manifest.eks) {

@@ -5,16 +5,16 @@
 #include <string>
 
 #include "common/encoding.hpp"
-#include "protocol/tpm/credential.hpp"
-#include "protocol/tpm/ek_template.hpp"
-#include "protocol/tpm/hash.hpp"
-#include "protocol/tpm/name.hpp"
-#include "tests/tpm/test_keys.hpp"
-#include "tests/tpm/test_vectors.hpp"
+#include "tpm/credential.hpp"
+#include "tpm/ek_template.hpp"
+#include "tpm/hash.hpp"
+#include "tpm/name.hpp"
+#include "tests/support/test_keys.hpp"
+#include "tests/support/test_vectors.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
-namespace keys = aikmock::protocol::tpm::test;
+using namespace aikmock::tpm;
+namespace keys = aikmock::tpm::test;
 
 namespace {
 

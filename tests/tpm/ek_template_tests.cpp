@@ -6,16 +6,16 @@
 #include <string>
 
 #include "common/encoding.hpp"
-#include "protocol/tpm/ek_policy.hpp"
-#include "protocol/tpm/ek_template.hpp"
-#include "protocol/tpm/hash.hpp"
-#include "protocol/tpm/name.hpp"
-#include "protocol/tpm/public_key.hpp"
-#include "tests/tpm/test_keys.hpp"
-#include "tests/tpm/test_vectors.hpp"
+#include "tpm/ek_policy.hpp"
+#include "tpm/ek_template.hpp"
+#include "tpm/hash.hpp"
+#include "tpm/name.hpp"
+#include "tpm/public_key.hpp"
+#include "tests/support/test_keys.hpp"
+#include "tests/support/test_vectors.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
+using namespace aikmock::tpm;
 
 namespace {
 

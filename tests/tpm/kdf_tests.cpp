@@ -8,10 +8,10 @@
 #include <string>
 
 #include "common/encoding.hpp"
-#include "protocol/tpm/kdf.hpp"
+#include "tpm/kdf.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
+using namespace aikmock::tpm;
 
 namespace {
 

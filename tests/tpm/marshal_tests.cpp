@@ -5,10 +5,10 @@
 #include <string>
 
 #include "common/encoding.hpp"
-#include "protocol/tpm/marshal.hpp"
+#include "tpm/marshal.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
+using namespace aikmock::tpm;
 
 namespace {
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }

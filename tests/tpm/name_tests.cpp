@@ -3,16 +3,16 @@
 #include <openssl/evp.h>
 
 #include "common/encoding.hpp"
-#include "protocol/tpm/ek_policy.hpp"
-#include "protocol/tpm/ek_template.hpp"
-#include "protocol/tpm/hash.hpp"
-#include "protocol/tpm/name.hpp"
-#include "protocol/tpm/openssl_handles.hpp"
-#include "tests/tpm/test_keys.hpp"
-#include "tests/tpm/test_vectors.hpp"
+#include "tpm/ek_policy.hpp"
+#include "tpm/ek_template.hpp"
+#include "tpm/hash.hpp"
+#include "tpm/name.hpp"
+#include "common/openssl.hpp"
+#include "tests/support/test_keys.hpp"
+#include "tests/support/test_vectors.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
+using namespace aikmock::tpm;
 
 namespace {
 
@@ -30,7 +30,7 @@ tpmt_public swtpm_signing_ek(std::uint32_t exponent_field) {
 }
 
 // Streams the digest through EVP_DigestUpdate in two pieces: an independent
-// path from protocol::tpm::hash's one-shot EVP_Digest.
+// path from tpm::hash's one-shot EVP_Digest.
 bytes streamed_digest(const EVP_MD* md, byte_view data) {
   evp_md_ctx_ptr ctx(EVP_MD_CTX_new());
   REQUIRE(ctx);

@@ -8,14 +8,14 @@
 #include <vector>
 
 #include "common/encoding.hpp"
-#include "protocol/tpm/ek_template.hpp"
-#include "protocol/tpm/name.hpp"
-#include "protocol/tpm/public_area.hpp"
-#include "protocol/tpm/public_key.hpp"
-#include "tests/tpm/test_vectors.hpp"
+#include "tpm/ek_template.hpp"
+#include "tpm/name.hpp"
+#include "tpm/public_area.hpp"
+#include "tpm/public_key.hpp"
+#include "tests/support/test_vectors.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
+using namespace aikmock::tpm;
 
 namespace {
 

@@ -6,14 +6,14 @@
 #include <string_view>
 
 #include "common/encoding.hpp"
-#include "protocol/tpm/signature.hpp"
-#include "protocol/tpm/signature_verify.hpp"
-#include "tests/tpm/aik_test_support.hpp"
-#include "tests/tpm/parse_test_support.hpp"
-#include "tests/tpm/test_keys.hpp"
+#include "tpm/signature.hpp"
+#include "tpm/signature_verify.hpp"
+#include "tests/support/aik_test_support.hpp"
+#include "tests/support/parse_test_support.hpp"
+#include "tests/support/test_keys.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
+using namespace aikmock::tpm;
 
 namespace {
 

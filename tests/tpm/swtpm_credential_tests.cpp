@@ -11,16 +11,16 @@
 
 #include "common/encoding.hpp"
 #include "common/files.hpp"
-#include "protocol/tpm/credential.hpp"
-#include "protocol/tpm/credential_container.hpp"
-#include "protocol/tpm/ek_template.hpp"
-#include "protocol/tpm/hash.hpp"
-#include "protocol/tpm/name.hpp"
-#include "protocol/tpm/random.hpp"
-#include "tests/tpm/swtpm_fixture.hpp"
+#include "tpm/credential.hpp"
+#include "tpm/credential_container.hpp"
+#include "tpm/ek_template.hpp"
+#include "tpm/hash.hpp"
+#include "tpm/name.hpp"
+#include "tpm/random.hpp"
+#include "tests/support/swtpm_fixture.hpp"
 
 using namespace aikmock;
-using namespace aikmock::protocol::tpm;
+using namespace aikmock::tpm;
 using aikmock::test::swtpm_ek;
 using aikmock::test::swtpm_instance;
 using aikmock::test::tpm_object_files;
@@ -28,13 +28,6 @@ using aikmock::test::tpm_object_files;
 namespace {
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
-
-bool tools_missing() {
-  const std::string missing = aikmock::test::missing_swtpm_tools();
-  if (missing.empty()) return false;
-  MESSAGE("skipped: not installed: " << missing);
-  return true;
-}
 
 bytes random_secret(std::size_t size) {
   bytes secret(size);
@@ -61,7 +54,6 @@ aikmock::test::process_result activate(swtpm_instance& tpm, const tpm_object_fil
 }  // namespace
 
 TEST_CASE("tcg profile: swtpm activates our credential for EKs of every template libtpms implements") {
-  if (tools_missing()) return;
   aikmock::test::swtpm_ek_case c{};
   for (const auto& e : aikmock::test::all_swtpm_eks()) {
     SUBCASE(std::string(e.tpl).c_str()) { c = e; }
@@ -96,7 +88,6 @@ TEST_CASE("tcg profile: swtpm activates our credential for EKs of every template
 }
 
 TEST_CASE("microsoft profile: swtpm activates the aikmock binary's credential for RSA-2048 EKs (16-byte seed)") {
-  if (tools_missing()) return;
   swtpm_ek kind{};
   SUBCASE("L-1") { kind = swtpm_ek::rsa2048; }
   SUBCASE("H-1") { kind = swtpm_ek::rsa2048_high; }
@@ -121,7 +112,6 @@ TEST_CASE("microsoft profile: swtpm activates the aikmock binary's credential fo
 }
 
 TEST_CASE("microsoft profile: the aikmock binary refuses a real RSA-3072 EK with exit status 3") {
-  if (tools_missing()) return;
   swtpm_instance tpm;
   const auto ek = tpm.create_ek(swtpm_ek::rsa3072);
   write_file(tpm.path("secret.bin"), random_secret(32), 0600);
@@ -137,7 +127,6 @@ TEST_CASE("microsoft profile: the aikmock binary refuses a real RSA-3072 EK with
 }
 
 TEST_CASE("the fixture stops swtpm by its PID and removes its directory") {
-  if (tools_missing()) return;
   pid_t pid = -1;
   std::filesystem::path dir;
   {
