@@ -111,7 +111,7 @@ int run_enroll_command(int argc, char** argv) {
   settings.tpm_description = *tpm_spec;
   if (auto url = a.value("url")) {
     auto parsed = client::parse_service_url(*url);
-    if (!parsed.url) throw usage_error("--url: " + parsed.error);
+    if (!parsed) throw usage_error("--url: " + parsed.error());
     settings.url = *url;
   }
   settings.vendor = a.value("vendor");

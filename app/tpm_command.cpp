@@ -104,7 +104,7 @@ std::string alg_text(tpm::alg_id id) {
 tpm::tpmt_public read_public_file(const std::string& path, std::string_view what) {
   const bytes data = read_input(path, what);
   auto parsed = tpm::parse_public2b(data);
-  if (!parsed) throw std::runtime_error(std::string(what) + " " + path + " is not a TPM2B_PUBLIC: " + parsed.error);
+  if (!parsed) throw std::runtime_error(std::string(what) + " " + path + " is not a TPM2B_PUBLIC: " + parsed.error());
   if (parsed.consumed != data.size()) {
     throw std::runtime_error(std::string(what) + " " + path + ": " + std::to_string(data.size() - parsed.consumed) +
                              " bytes after the TPM2B_PUBLIC");
@@ -283,7 +283,7 @@ int run_inspect(int argc, char** argv) {
   const bool has_magic = data.size() >= 4 && data[0] == 0xba && data[1] == 0xdc && data[2] == 0xc0 && data[3] == 0xde;
   if (has_magic) {
     auto file = tpm::parse_tpm2_tools_credential_file(data);
-    if (!file) throw std::runtime_error(path + ": broken tpm2-tools credential file: " + file.error);
+    if (!file) throw std::runtime_error(path + ": broken tpm2-tools credential file: " + file.error());
     out["format"] = "tpm2-tools credential file";
     out["magic"] = hex32(tpm::tpm2_tools_credential_magic);
     out["version"] = tpm::tpm2_tools_credential_version;
@@ -298,8 +298,8 @@ int run_inspect(int argc, char** argv) {
     out["format"] = "Windows activation blob";
     out.update(blob_json(*windows));
   } else {
-    throw std::runtime_error(path + " is none of TPM2B_PUBLIC (" + (public2b ? "trailing bytes" : public2b.error) +
-                             "), TPMT_PUBLIC (" + bare.error + "), Windows activation blob (" + windows.error + ")");
+    throw std::runtime_error(path + " is none of TPM2B_PUBLIC (" + (public2b ? "trailing bytes" : public2b.error()) +
+                             "), TPMT_PUBLIC (" + bare.error() + "), Windows activation blob (" + windows.error() + ")");
   }
   std::cout << out.dump(2) << '\n';
   return 0;

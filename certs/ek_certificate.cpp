@@ -13,12 +13,6 @@ namespace aikmock::certs {
 
 namespace {
 
-ek_certificate_result failure(std::string text) {
-  ek_certificate_result r;
-  r.error = std::move(text);
-  return r;
-}
-
 std::optional<std::chrono::sys_seconds> to_sys_seconds(const ASN1_TIME* t) {
   std::tm tm{};
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
@@ -51,26 +45,26 @@ void set_signature_names(X509* cert, ek_certificate& ek) {
 
 }  // namespace
 
-ek_certificate_result parse_ek_certificate(byte_view input) noexcept try {
+result<ek_certificate> parse_ek_certificate(byte_view input) noexcept try {
   auto located = locate_ek_certificate(input);
-  if (!located.value) return failure(located.error);
+  if (!located) return fail(located.error());
 
   ek_certificate ek;
-  ek.der = std::move(located.value->der);
+  ek.der = std::move(located->der);
   const unsigned char* p = ek.der.data();
   ek.x509.reset(d2i_X509(nullptr, &p, static_cast<long>(ek.der.size())));
-  if (!ek.x509) return failure("not an X.509 certificate: " + openssl_errors());
-  if (p != ek.der.data() + ek.der.size()) return failure("the certificate does not fill its outer SEQUENCE");
+  if (!ek.x509) return fail("not an X.509 certificate: " + openssl_errors());
+  if (p != ek.der.data() + ek.der.size()) return fail("the certificate does not fill its outer SEQUENCE");
   X509* cert = ek.x509.get();
 
   auto key = read_ek_public_key(cert);
-  if (!key.value) return failure(key.error);
-  ek.public_key = std::move(key.value->key);
-  ek.key = key.value->info;
+  if (!key) return fail(key.error());
+  ek.public_key = std::move(key->key);
+  ek.key = key->info;
 
   auto not_before = to_sys_seconds(X509_get0_notBefore(cert));
   auto not_after = to_sys_seconds(X509_get0_notAfter(cert));
-  if (!not_before || !not_after) return failure("unreadable validity period");
+  if (!not_before || !not_after) return fail("unreadable validity period");
   ek.not_before = *not_before;
   ek.not_after = *not_after;
 
@@ -83,16 +77,13 @@ ek_certificate_result parse_ek_certificate(byte_view input) noexcept try {
   if (const ASN1_OCTET_STRING* aki = X509_get0_authority_key_id(cert))
     ek.authority_key_id.assign(aki->data, aki->data + aki->length);
 
-  ek.findings = std::move(located.value->findings);
+  ek.findings = std::move(located->findings);
   for (auto& f : check_ek_profile(cert, ek.der, ek.key, san)) ek.findings.push_back(std::move(f));
   openssl_errors();  // leave no stale errors behind for the caller's next OpenSSL call
-
-  ek_certificate_result r;
-  r.value = std::move(ek);
-  return r;
+  return ek;
 } catch (const std::exception& e) {
   openssl_errors();
-  return failure(std::string("EK certificate intake failed: ") + e.what());
+  return fail(std::string("EK certificate intake failed: ") + e.what());
 }
 
 }  // namespace aikmock::certs

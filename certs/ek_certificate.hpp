@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.hpp"
 #include "certs/ek_certificate_blob.hpp"
 #include "certs/ek_certificate_profile.hpp"
 #include "certs/ek_finding.hpp"
@@ -42,15 +43,8 @@ struct ek_certificate {
   bool has(ek_finding_kind kind) const noexcept { return has_finding(findings, kind); }
 };
 
-struct ek_certificate_result {
-  std::optional<ek_certificate> value;
-  std::string error;  // empty on success
-
-  explicit operator bool() const noexcept { return value.has_value(); }
-};
-
 // Bytes as a client or a TPM NV index gives them: DER (optionally NV-wrapped and
 // padded) or PEM; at most max_ek_certificate_input bytes.
-ek_certificate_result parse_ek_certificate(byte_view input) noexcept;
+result<ek_certificate> parse_ek_certificate(byte_view input) noexcept;
 
 }  // namespace aikmock::certs

@@ -72,16 +72,13 @@ std::optional<bytes> pem_certificate(byte_view text) {
 
 }  // namespace
 
-locate_result locate_ek_certificate(byte_view input) noexcept try {
-  locate_result result;
+result<located_certificate> locate_ek_certificate(byte_view input) noexcept try {
   if (input.empty()) {
-    result.error = "empty EK certificate";
-    return result;
+    return fail("empty EK certificate");
   }
   if (input.size() > max_ek_certificate_input) {
-    result.error = "EK certificate input of " + std::to_string(input.size()) + " bytes exceeds the limit of " +
-                   std::to_string(max_ek_certificate_input);
-    return result;
+    return fail("EK certificate input of " + std::to_string(input.size()) + " bytes exceeds the limit of " +
+                   std::to_string(max_ek_certificate_input));
   }
 
   located_certificate located;
@@ -93,26 +90,22 @@ locate_result locate_ek_certificate(byte_view input) noexcept try {
     // OpenSSL wants "-----BEGIN" at the start of a line.
     pem_der = pem_certificate(skip_white_space(input));
     if (!pem_der) {
-      result.error = "PEM input without a CERTIFICATE block";
-      return result;
+      return fail("PEM input without a CERTIFICATE block");
     }
     located.was_pem = true;
     body = *pem_der;
   } else if (starts_with(input, stored_cert_tag)) {
     if (input.size() < stored_cert_header_size) {
-      result.error = "truncated TCG NV certificate header";
-      return result;
+      return fail("truncated TCG NV certificate header");
     }
     if (input[2] != tcg_full_cert) {
-      result.error = "TCG NV certificate header of type " + hex_byte(input[2]) + " (only full certificates, 0x00)";
-      return result;
+      return fail("TCG NV certificate header of type " + hex_byte(input[2]) + " (only full certificates, 0x00)");
     }
     const std::size_t declared = (std::size_t{input[3]} << 8) | input[4];
     const byte_view rest = input.subspan(stored_cert_header_size);
     if (declared > rest.size()) {
-      result.error = "TCG NV certificate header declares " + std::to_string(declared) + " bytes, " +
-                     std::to_string(rest.size()) + " follow";
-      return result;
+      return fail("TCG NV certificate header declares " + std::to_string(declared) + " bytes, " +
+                     std::to_string(rest.size()) + " follow");
     }
     body = rest.first(declared);
     after_body = rest.subspan(declared);
@@ -126,23 +119,18 @@ locate_result locate_ek_certificate(byte_view input) noexcept try {
 
   auto tlv = read_der_tlv(body);
   if (!tlv || tlv->tag != der_tag::sequence) {
-    result.error = body.empty() || body[0] != der_tag::sequence ? "not a DER certificate (no outer SEQUENCE)"
-                                                                : "truncated DER certificate";
-    return result;
+    return fail(body.empty() || body[0] != der_tag::sequence ? "not a DER certificate (no outer SEQUENCE)"
+                                                                : "truncated DER certificate");
   }
   located.der.assign(tlv->encoding.begin(), tlv->encoding.end());
 
   bytes trailing(body.begin() + static_cast<std::ptrdiff_t>(tlv->encoding.size()), body.end());
   trailing.insert(trailing.end(), after_body.begin(), after_body.end());
   if (!trailing.empty()) located.findings.push_back({ek_finding_kind::trailing_bytes, describe_trailing(trailing)});
-
-  result.value = std::move(located);
-  return result;
+  return located;
 } catch (const std::exception& e) {
   // Only allocation can throw here; report it like any other refusal.
-  locate_result failed;
-  failed.error = std::string("EK certificate intake failed: ") + e.what();
-  return failed;
+  return fail(std::string("EK certificate intake failed: ") + e.what());
 }
 
 }  // namespace aikmock::certs

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.hpp"
 #include "certs/ek_finding.hpp"
 #include "common/bytes.hpp"
 
@@ -33,12 +34,7 @@ struct located_certificate {
   std::vector<ek_finding> findings;  // nv_header, trailing_bytes
 };
 
-struct locate_result {
-  std::optional<located_certificate> value;
-  std::string error;  // empty on success
-};
-
 // Never throws for any input.
-locate_result locate_ek_certificate(byte_view input) noexcept;
+result<located_certificate> locate_ek_certificate(byte_view input) noexcept;
 
 }  // namespace aikmock::certs

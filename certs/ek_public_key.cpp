@@ -7,12 +7,6 @@ namespace aikmock::certs {
 
 namespace {
 
-ek_public_key_result failure(std::string text) {
-  ek_public_key_result r;
-  r.error = std::move(text);
-  return r;
-}
-
 // The RSAPublicKey inside an id-RSAES-OAEP SPKI. The OAEP parameters (hash,
 // MGF, the "TCPA" label) only say how the TPM uses the key, so they are not needed.
 evp_pkey_ptr rsa_key_from_oaep_spki(X509_PUBKEY* spki) {
@@ -37,26 +31,26 @@ std::string curve_name(EVP_PKEY* key) {
 
 }  // namespace
 
-ek_public_key_result read_ek_public_key(X509* cert) noexcept try {
+result<ek_public_key> read_ek_public_key(X509* cert) noexcept try {
   X509_PUBKEY* spki = X509_get_X509_PUBKEY(cert);
-  if (!spki) return failure("certificate without a SubjectPublicKeyInfo");
+  if (!spki) return fail("certificate without a SubjectPublicKeyInfo");
   ASN1_OBJECT* algorithm = nullptr;
   if (X509_PUBKEY_get0_param(&algorithm, nullptr, nullptr, nullptr, spki) != 1 || !algorithm)
-    return failure("unreadable SubjectPublicKeyInfo");
+    return fail("unreadable SubjectPublicKeyInfo");
 
   ek_public_key out;
   if (OBJ_obj2nid(algorithm) == NID_rsaesOaep) {
     out.key = rsa_key_from_oaep_spki(spki);
     out.info.rsaes_oaep = true;
     openssl_errors();
-    if (!out.key) return failure("id-RSAES-OAEP SubjectPublicKeyInfo without a readable RSAPublicKey");
+    if (!out.key) return fail("id-RSAES-OAEP SubjectPublicKeyInfo without a readable RSAPublicKey");
   } else {
     EVP_PKEY* key = X509_get0_pubkey(cert);
     if (!key) {
       const std::string detail = openssl_errors();
       char oid[80] = {};
       OBJ_obj2txt(oid, sizeof oid, algorithm, 1);
-      return failure(std::string("EK public key (algorithm ") + oid + ") cannot be decoded" +
+      return fail(std::string("EK public key (algorithm ") + oid + ") cannot be decoded" +
                      (detail.empty() ? "" : ": " + detail));
     }
     out.key = share(key);
@@ -70,17 +64,14 @@ ek_public_key_result read_ek_public_key(X509* cert) noexcept try {
     out.info.curve = curve_name(out.key.get());
   } else {
     const char* name = OBJ_nid2sn(type);
-    return failure(std::string("EK key type ") + (name ? name : "unknown") + " is neither RSA nor ECC");
+    return fail(std::string("EK key type ") + (name ? name : "unknown") + " is neither RSA nor ECC");
   }
   const int bits = EVP_PKEY_get_bits(out.key.get());
   out.info.bits = bits > 0 ? static_cast<unsigned>(bits) : 0;
-
-  ek_public_key_result r;
-  r.value = std::move(out);
-  return r;
+  return out;
 } catch (const std::exception& e) {
   openssl_errors();
-  return failure(std::string("reading the EK public key failed: ") + e.what());
+  return fail(std::string("reading the EK public key failed: ") + e.what());
 }
 
 }  // namespace aikmock::certs

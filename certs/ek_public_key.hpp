@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "common/result.hpp"
 #include "common/openssl.hpp"
 
 namespace aikmock::certs {
@@ -25,12 +26,7 @@ struct ek_public_key {
   ek_key_info info;
 };
 
-struct ek_public_key_result {
-  std::optional<ek_public_key> value;
-  std::string error;
-};
-
 // Never throws; untrusted certificates may carry anything in their SPKI.
-ek_public_key_result read_ek_public_key(X509* cert) noexcept;
+result<ek_public_key> read_ek_public_key(X509* cert) noexcept;
 
 }  // namespace aikmock::certs

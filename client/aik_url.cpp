@@ -36,11 +36,11 @@ std::string hex_id(std::uint32_t id) {
 
 }  // namespace
 
-aik_url_result derive_aik_url(const certs::ek_certificate& ek, const std::optional<std::string>& vendor_override,
+result<aik_url> derive_aik_url(const certs::ek_certificate& ek, const std::optional<std::string>& vendor_override,
                               const std::string& domain, std::optional<std::uint32_t> tpm_manufacturer) {
   aik_url out;
   if (vendor_override) {
-    if (!is_vendor_code(*vendor_override)) return {std::nullopt, "--vendor must be 1 to 8 letters or digits, e.g. IFX"};
+    if (!is_vendor_code(*vendor_override)) return fail("--vendor must be 1 to 8 letters or digits, e.g. IFX");
     out.vendor = *vendor_override;
     out.vendor_source = "--vendor";
   } else if (const tcg_vendor* v = find_tcg_vendor(ek.tpm.manufacturer); v && !ek.tpm.manufacturer.empty()) {
@@ -52,21 +52,21 @@ aik_url_result derive_aik_url(const certs::ek_certificate& ek, const std::option
                         "; the EK certificate says " +
                         (ek.tpm.manufacturer.empty() ? std::string("nothing") : ek.tpm.manufacturer) + ")";
   } else if (ek.tpm.manufacturer.empty()) {
-    return {std::nullopt, "the EK certificate names no TPM manufacturer (SAN tcg-at-tpmManufacturer); give --vendor"};
+    return fail("the EK certificate names no TPM manufacturer (SAN tcg-at-tpmManufacturer); give --vendor");
   } else {
-    return {std::nullopt, "TPM manufacturer " + ek.tpm.manufacturer +
-                              " is not in the TCG vendor ID registry; give --vendor with the code to use"};
+    return fail("TPM manufacturer " + ek.tpm.manufacturer +
+                " is not in the TCG vendor ID registry; give --vendor with the code to use");
   }
 
   if (!ek.authority_key_id.empty()) {
     out.label = out.vendor + "-KeyId-" + to_hex(ek.authority_key_id);
   } else {
     const std::string name_id = ek.x509 ? name_id_of_issuer(ek.x509.get()) : std::string();
-    if (name_id.empty()) return {std::nullopt, "the EK certificate has neither an Authority Key Identifier nor an issuer"};
+    if (name_id.empty()) return fail("the EK certificate has neither an Authority Key Identifier nor an issuer");
     out.label = out.vendor + "-NameId-" + name_id;
   }
   out.url = "https://" + out.label + "." + domain + aik_scep_path;
-  return {std::move(out), {}};
+  return out;
 }
 
 }  // namespace aikmock::client

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "common/result.hpp"
 #include "certs/ek_certificate.hpp"
 
 namespace aikmock::client {
@@ -29,15 +30,10 @@ struct aik_url {
   std::string vendor_source;  // "tcg-at-tpmManufacturer id:53544D20", or "--vendor"
 };
 
-struct aik_url_result {
-  std::optional<aik_url> value;
-  std::string error;  // why it cannot be derived (empty on success)
-};
-
 // `vendor_override` replaces the code from the certificate (and is required
 // when neither the certificate's manufacturer nor `tpm_manufacturer` is in
 // the TCG registry).
-aik_url_result derive_aik_url(const certs::ek_certificate& ek, const std::optional<std::string>& vendor_override = {},
+result<aik_url> derive_aik_url(const certs::ek_certificate& ek, const std::optional<std::string>& vendor_override = {},
                               const std::string& domain = default_aik_domain,
                               std::optional<std::uint32_t> tpm_manufacturer = std::nullopt);
 

@@ -123,8 +123,8 @@ class enrollment {
       return fail(tpm_failure(), std::string("cannot read the EK from the TPM: ") + e.what());
     }
     auto parsed = certs::parse_ek_certificate(der);
-    if (!parsed) return fail(aik_url_not_found(), "the EK certificate does not decode: " + parsed.error);
-    ek_ = std::move(*parsed.value);
+    if (!parsed) return fail(aik_url_not_found(), "the EK certificate does not decode: " + parsed.error());
+    ek_ = std::move(*parsed);
     ek_summary s;
     s.source = tpm_.ek_certificate_source();
     s.issuer = ek_->issuer;
@@ -154,16 +154,16 @@ class enrollment {
         // Only a fallback for the vendor code: the certificate's, or --vendor, still decide.
       }
       auto derived = derive_aik_url(*ek_, settings_.vendor, settings_.domain, tpm_manufacturer);
-      if (!derived.value) return fail(aik_url_not_found(), derived.error);
-      text = derived.value->url;
-      result_.url_source = "EK certificate: vendor " + derived.value->vendor + " from " + derived.value->vendor_source +
+      if (!derived) return fail(aik_url_not_found(), derived.error());
+      text = derived->url;
+      result_.url_source = "EK certificate: vendor " + derived->vendor + " from " + derived->vendor_source +
                            (ek_->authority_key_id.empty() ? ", NameId = SHA-1 of the issuer name"
                                                           : ", KeyId = Authority Key Identifier");
     }
     result_.url = text;
     auto parsed = parse_service_url(text);
-    if (!parsed.url) return fail(aik_url_not_found(), parsed.error);
-    url_ = std::move(*parsed.url);
+    if (!parsed) return fail(aik_url_not_found(), parsed.error());
+    url_ = std::move(*parsed);
     return done(true);
   }
 
@@ -222,8 +222,8 @@ class enrollment {
     auto certificates = scep::certificates_of_pkcs7(as_bytes(reply->body));
     if (certificates.empty()) return fail(invalid_answer(), "GetCACert did not return a degenerate PKCS#7 with certificates");
     auto ra = identify_ra_certificates(std::move(certificates));
-    if (!ra.value) return fail(ra.untrusted ? untrusted_ra_certificates() : invalid_answer(), ra.error);
-    ra_ = std::move(*ra.value);
+    if (!ra) return fail(ra.error().untrusted ? untrusted_ra_certificates() : invalid_answer(), ra.error().message);
+    ra_ = std::move(*ra);
     result_.ra = ra_summary{subject_of(ra_->ca.get()), subject_of(ra_->signing.get()), subject_of(ra_->encryption.get())};
     return done(true);
   }
@@ -231,21 +231,21 @@ class enrollment {
   // A CertRep from the RA, for this transaction; nullopt (and the stage failed) otherwise.
   std::optional<scep::parsed_cert_rep> cert_rep_of(const http_reply& reply, const bytes& sender_nonce) {
     auto rep = scep::parse_cert_rep(as_bytes(reply.body), ra_->signing.get(), me_.certificate.get(), me_.key.get());
-    if (!rep.rep) {
-      fail(invalid_answer(), "the CertRep does not verify with the RA signing certificate or does not parse: " + rep.error);
+    if (!rep) {
+      fail(invalid_answer(), "the CertRep does not verify with the RA signing certificate or does not parse: " + rep.error());
       return std::nullopt;
     }
-    if (rep.rep->transaction_id != transaction_id_ || rep.rep->recipient_nonce != sender_nonce) {
+    if (rep->transaction_id != transaction_id_ || rep->recipient_nonce != sender_nonce) {
       fail(invalid_answer(), "the CertRep answers another transaction (transactionID or recipientNonce differ)");
       return std::nullopt;
     }
-    if (rep.rep->status == scep::pki_status::failure) {
+    if (rep->status == scep::pki_status::failure) {
       current().pki_status = pki_status_failure();
-      const int info = rep.rep->failure ? static_cast<int>(*rep.rep->failure) : -1;
+      const int info = rep->failure ? static_cast<int>(*rep->failure) : -1;
       fail(scep_failure(), "the CA refused the request: failInfo(" + std::to_string(info) + ")", enroll_status::denied);
       return std::nullopt;
     }
-    return std::move(*rep.rep);
+    return std::move(*rep);
   }
 
   bool submit_request() {

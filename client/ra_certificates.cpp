@@ -27,7 +27,7 @@ std::string verify_against_ca(X509* leaf, X509* ca) {
   return X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
 }
 
-ra_certificates_result identify_ra_certificates(std::vector<aikmock::x509_ptr> certificates) {
+result<ra_certificates, ra_problem> identify_ra_certificates(std::vector<aikmock::x509_ptr> certificates) {
   ra_certificates out;
   for (auto& c : certificates) {
     if (!c) continue;
@@ -39,15 +39,15 @@ ra_certificates_result identify_ra_certificates(std::vector<aikmock::x509_ptr> c
       out.signing = std::move(c);
     }
   }
-  if (!out.ca) return {std::nullopt, "GetCACert returned no CA certificate"};
-  if (!out.signing) return {std::nullopt, "GetCACert returned no RA signing certificate (digitalSignature)"};
-  if (!out.encryption) return {std::nullopt, "GetCACert returned no RA encryption certificate (keyEncipherment)"};
+  if (!out.ca) return fail(ra_problem{"GetCACert returned no CA certificate"});
+  if (!out.signing) return fail(ra_problem{"GetCACert returned no RA signing certificate (digitalSignature)"});
+  if (!out.encryption) return fail(ra_problem{"GetCACert returned no RA encryption certificate (keyEncipherment)"});
   const std::string ca_name = certs::name_text(X509_get_subject_name(out.ca.get()));
   if (auto e = verify_against_ca(out.signing.get(), out.ca.get()); !e.empty())
-    return {std::nullopt, "the RA signing certificate does not chain to the CA " + ca_name + ": " + e, true};
+    return fail(ra_problem{"the RA signing certificate does not chain to the CA " + ca_name + ": " + e, true});
   if (auto e = verify_against_ca(out.encryption.get(), out.ca.get()); !e.empty())
-    return {std::nullopt, "the RA encryption certificate does not chain to the CA " + ca_name + ": " + e, true};
-  return {std::move(out), {}, false};
+    return fail(ra_problem{"the RA encryption certificate does not chain to the CA " + ca_name + ": " + e, true});
+  return out;
 }
 
 }  // namespace aikmock::client

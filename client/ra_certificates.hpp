@@ -7,9 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "common/result.hpp"
 #include "common/openssl.hpp"
 
 namespace aikmock::client {
+
+// Why the RA certificates are not usable.
+struct ra_problem {
+  std::string message;
+  bool untrusted = false;  // all three are there, but an RA certificate does not chain to the CA
+};
 
 struct ra_certificates {
   aikmock::x509_ptr ca;
@@ -17,17 +24,11 @@ struct ra_certificates {
   aikmock::x509_ptr encryption;  // the requests' envelopes are encrypted to it
 };
 
-struct ra_certificates_result {
-  std::optional<ra_certificates> value;
-  std::string error;         // empty on success
-  bool untrusted = false;    // all three are there, but an RA certificate does not chain to the CA
-};
-
 // Picks the CA (CA:TRUE), the RA signing certificate (digitalSignature) and
 // the RA encryption certificate (keyEncipherment) out of the degenerate
 // PKCS#7's certificates, in any order, and verifies that both RA certificates
 // chain to that CA (validity dates included).
-ra_certificates_result identify_ra_certificates(std::vector<aikmock::x509_ptr> certificates);
+result<ra_certificates, ra_problem> identify_ra_certificates(std::vector<aikmock::x509_ptr> certificates);
 
 // Empty when `leaf` verifies with `ca` as the only trust anchor (the CA may be
 // an intermediate, hence a partial chain); otherwise OpenSSL's reason.

@@ -47,8 +47,8 @@ bytes wire_of(const T& value, const char* what) {
 
 pt::tpmt_public from_tss(const TPM2B_PUBLIC& area) {
   auto parsed = pt::parse_public2b(wire_of<TPM2B_PUBLIC, Tss2_MU_TPM2B_PUBLIC_Marshal>(area, "Tss2_MU_TPM2B_PUBLIC_Marshal"));
-  if (!parsed.value) throw std::runtime_error("the TPM returned a public area that does not parse: " + parsed.error);
-  return *parsed.value;
+  if (!parsed) throw std::runtime_error("the TPM returned a public area that does not parse: " + parsed.error());
+  return *parsed;
 }
 
 bytes creation_data_bytes(const TPMS_CREATION_DATA& data) {
@@ -58,8 +58,8 @@ bytes creation_data_bytes(const TPMS_CREATION_DATA& data) {
 pt::tpmt_signature from_tss(const TPMT_SIGNATURE& signature) {
   auto parsed =
       pt::parse_signature(wire_of<TPMT_SIGNATURE, Tss2_MU_TPMT_SIGNATURE_Marshal>(signature, "Tss2_MU_TPMT_SIGNATURE_Marshal"));
-  if (!parsed.value) throw std::runtime_error("the TPM returned a signature that does not parse: " + parsed.error);
-  return *parsed.value;
+  if (!parsed) throw std::runtime_error("the TPM returned a signature that does not parse: " + parsed.error());
+  return *parsed;
 }
 
 // A TPM2B of the challenge, which must be exactly that structure.
@@ -274,9 +274,9 @@ pt::tpmt_public tss_tpm::ek_template_from_nv() {
     if (low.certificate != ek_index_) continue;
     if (defined(low.templ)) {
       auto parsed = pt::parse_public(read_nv(tpm_->get(), low.templ, nv_chunk_));
-      if (!parsed.value)
-        throw std::runtime_error("the EK template at NV " + describe_ek_index(low.templ) + " does not parse: " + parsed.error);
-      tmpl = *parsed.value;
+      if (!parsed)
+        throw std::runtime_error("the EK template at NV " + describe_ek_index(low.templ) + " does not parse: " + parsed.error());
+      tmpl = *parsed;
     }
     if (defined(low.nonce)) {
       const bytes nonce = read_nv(tpm_->get(), low.nonce, nv_chunk_);
@@ -299,8 +299,8 @@ tss_handle tss_tpm::create_ek() {
     // A certificate written for another key would only be refused by the service; say it here.
     auto certificate = certs::parse_ek_certificate(ek_certificate_);
     auto key = pt::public_key_from_public(ek.public_area);
-    if (certificate.value && certificate.value->public_key && key &&
-        EVP_PKEY_eq(certificate.value->public_key.get(), key.get()) != 1)
+    if (certificate && certificate->public_key && key &&
+        EVP_PKEY_eq(certificate->public_key.get(), key.get()) != 1)
       throw std::runtime_error("the EK certificate at NV " + describe_ek_index(ek_index_) +
                                " is not for the EK this TPM creates from template " + std::string(ek_template_->id));
     ek_public_ = ek.public_area;
@@ -409,11 +409,11 @@ bytes tss_tpm::sign_with_aik(byte_view to_be_signed) {
 
 pt::credential_result<bytes> tss_tpm::activate(const pt::credential_blob& challenge) {
   using kind = pt::credential_error_kind;
-  if (!aik_) return pt::credential_error{kind::invalid_object_name, "no AIK was created"};
+  if (!aik_) return fail(pt::credential_error{kind::invalid_object_name, "no AIK was created"});
   const auto id_object = tpm2b_of<TPM2B_ID_OBJECT, Tss2_MU_TPM2B_ID_OBJECT_Unmarshal>(challenge.id_object);
   const auto secret = tpm2b_of<TPM2B_ENCRYPTED_SECRET, Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal>(challenge.encrypted_secret);
   if (!id_object || !secret)
-    return pt::credential_error{kind::malformed_blob, "the challenge is not a TPM2B_ID_OBJECT and a TPM2B_ENCRYPTED_SECRET"};
+    return fail(pt::credential_error{kind::malformed_blob, "the challenge is not a TPM2B_ID_OBJECT and a TPM2B_ENCRYPTED_SECRET"});
 
   try {
     ESYS_CONTEXT* c = open();
@@ -421,8 +421,8 @@ pt::credential_result<bytes> tss_tpm::activate(const pt::credential_blob& challe
     tss_handle ek = create_ek();
     const auto steps = pt::ek_policy_session_for(ek_public_->auth_policy);
     if (!steps)
-      return pt::credential_error{kind::unsupported_protector,
-                                  "the EK's authPolicy is not one of the TCG EK templates' (no session can satisfy it)"};
+      return fail(pt::credential_error{kind::unsupported_protector,
+                                  "the EK's authPolicy is not one of the TCG EK templates' (no session can satisfy it)"});
     const TPMT_SYM_DEF no_symmetric{TPM2_ALG_NULL, {}, {}};
     ESYS_TR raw_session = none;
     check_rc(Esys_StartAuthSession(c, none, none, none, none, none, nullptr, TPM2_SE_POLICY, &no_symmetric, steps->hash,
@@ -451,9 +451,9 @@ pt::credential_result<bytes> tss_tpm::activate(const pt::credential_blob& challe
     esys_ptr<TPM2B_DIGEST> credential(raw_credential);
     return bytes(credential->buffer, credential->buffer + credential->size);
   } catch (const tss_error& e) {
-    return pt::credential_error{activation_error_kind(e), e.what()};
+    return fail(pt::credential_error{activation_error_kind(e), e.what()});
   } catch (const std::exception& e) {
-    return pt::credential_error{kind::crypto_failure, e.what()};
+    return fail(pt::credential_error{kind::crypto_failure, e.what()});
   }
 }
 

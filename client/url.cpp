@@ -70,34 +70,32 @@ std::string service_url::authority() const {
 
 std::string service_url::text() const { return scheme + "://" + authority() + path; }
 
-url_result parse_service_url(std::string_view text) {
-  url_result r;
+result<service_url> parse_service_url(std::string_view text) {
   const auto sep = text.find("://");
-  if (sep == std::string_view::npos) return {std::nullopt, "not a URL (expected https://host/path): " + std::string(text)};
+  if (sep == std::string_view::npos) return fail("not a URL (expected https://host/path): " + std::string(text));
   service_url u;
   u.scheme = to_lower(text.substr(0, sep));
-  if (u.scheme != "https" && u.scheme != "http") return {std::nullopt, "the scheme must be https or http, not " + u.scheme};
+  if (u.scheme != "https" && u.scheme != "http") return fail("the scheme must be https or http, not " + u.scheme);
   std::string_view rest = text.substr(sep + 3);
   if (rest.find_first_of("?#") != std::string_view::npos)
-    return {std::nullopt, "the URL must not carry a query or fragment (the client adds ?operation=…)"};
+    return fail("the URL must not carry a query or fragment (the client adds ?operation=…)");
   const auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   u.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  if (authority.find('@') != std::string_view::npos) return {std::nullopt, "the URL must not carry user information"};
+  if (authority.find('@') != std::string_view::npos) return fail("the URL must not carry user information");
   auto hp = split_host_port(authority);
-  if (!hp) return {std::nullopt, "malformed host in URL: " + std::string(authority)};
+  if (!hp) return fail("malformed host in URL: " + std::string(authority));
   u.host = hp->host;
   if (hp->port) {
     auto port = parse_port(*hp->port);
-    if (!port) return {std::nullopt, "malformed port in URL: " + std::string(*hp->port)};
+    if (!port) return fail("malformed port in URL: " + std::string(*hp->port));
     u.port = *port;
   } else {
     u.port = u.is_tls() ? 443 : 80;
   }
   for (char c : u.path)
-    if (c <= 0x20 || c >= 0x7f) return {std::nullopt, "the URL path has a space or a non-ASCII character"};
-  r.url = std::move(u);
-  return r;
+    if (c <= 0x20 || c >= 0x7f) return fail("the URL path has a space or a non-ASCII character");
+  return u;
 }
 
 std::string connect_target::text() const { return bracketed(host) + ":" + std::to_string(port); }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include "common/result.hpp"
 
 namespace aikmock::client {
 
@@ -23,14 +24,9 @@ struct service_url {
   std::string text() const;  // scheme://authority/path
 };
 
-struct url_result {
-  std::optional<service_url> url;
-  std::string error;  // empty on success
-};
-
 // "https://host[:port]/path": http or https, no user info, no query or fragment
 // (the client adds ?operation=…), a path that starts with '/'.
-url_result parse_service_url(std::string_view text);
+result<service_url> parse_service_url(std::string_view text);
 
 struct connect_target {
   std::string host;  // an IP address or a name (IPv6 without brackets)

@@ -77,7 +77,7 @@ const fixture* const the_fixture = make_fixture();
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const fixture& f = *the_fixture;
   if (auto parsed = certs::parse_ek_certificate({data, size})) {
-    const certs::ek_certificate& ek = *parsed.value;
+    const certs::ek_certificate& ek = *parsed;
     auto chain = certs::validate_ek_chain(ek, *f.store);
     if (chain.failure == certs::ek_chain_failure::unhandled_critical_extension) {
       certs::ek_chain_options lenient;

@@ -27,7 +27,7 @@ bool seeded = [] {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  protocol::wcce::parse_identity_request({data, size});
+  (void)protocol::wcce::parse_identity_request({data, size});
   aikmock::openssl_errors();
   return 0;
 }

@@ -26,12 +26,12 @@ bool seeded = [] {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto parsed = tpm::parse_public2b({data, size});
-  if (parsed.value) {
-    tpm::object_name(*parsed.value);
-    tpm::classify_ek_public(*parsed.value);
-    tpm::public_key_from_public(*parsed.value);
+  if (parsed) {
+    tpm::object_name(*parsed);
+    tpm::classify_ek_public(*parsed);
+    tpm::public_key_from_public(*parsed);
     // What parses must marshal back to the same bytes.
-    auto again = tpm::marshal_public2b(*parsed.value);
+    auto again = tpm::marshal_public2b(*parsed);
     if (again.size() != parsed.consumed || !std::equal(again.begin(), again.end(), data)) __builtin_trap();
   }
   aikmock::openssl_errors();

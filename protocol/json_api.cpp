@@ -82,8 +82,8 @@ exchange::evidence evidence_from(const json& j) {
   binding.insert(binding.end(), attest.begin(), attest.end());
   binding.insert(binding.end(), signature.begin(), signature.end());
   auto proof = tpm::parse_creation_proof(binding);
-  if (proof.value) ev.aik_proof = std::move(*proof.value);
-  else ev.aik_proof_error = "aikCreation: " + proof.error;
+  if (proof) ev.aik_proof = std::move(*proof);
+  else ev.aik_proof_error = "aikCreation: " + proof.error();
   return ev;
 }
 }  // namespace
@@ -121,10 +121,10 @@ response json_api::challenge(std::string_view body, const certs::authority* from
   const certs::authority* a = from_host;
   if (!a) {
     auto ek = certs::parse_ek_certificate(*ev.ek_certificate);
-    if (!ek) return error_response(error_id::no_ek_certificate, {}, "EK certificate: " + ek.error);
-    found = authorities_->by_key_id(to_hex(ek.value->authority_key_id));
+    if (!ek) return error_response(error_id::no_ek_certificate, {}, "EK certificate: " + ek.error());
+    found = authorities_->by_key_id(to_hex(ek->authority_key_id));
     if (!found) {
-      const std::string name = "KeyId-" + to_hex(ek.value->authority_key_id);
+      const std::string name = "KeyId-" + to_hex(ek->authority_key_id);
       return error_response(error_id::unknown_authority, {{"host", name}}, "no authority for the EK's issuer");
     }
     a = found.get();

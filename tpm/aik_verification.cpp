@@ -21,7 +21,7 @@ namespace {
 
 constexpr std::uint16_t min_rsa_bits = 2048;
 
-aik_verdict fail(aik_check check, std::string reason) { return {aik_failure{check, std::move(reason)}}; }
+aik_verdict refuse(aik_check check, std::string reason) { return fail(aik_failure{check, std::move(reason)}); }
 
 bool allowed_hash(alg_id hash) { return hash == alg::sha256 || hash == alg::sha384 || hash == alg::sha512; }
 
@@ -52,19 +52,19 @@ struct key_checks {
 aik_verdict check_signing_key(const tpmt_public& area, std::string_view role, const key_checks& checks,
                               evp_pkey_ptr& key_out) {
   if (area.type != alg::rsa && area.type != alg::ecc) {
-    return fail(checks.type, std::string(role) + " type " + describe_alg(area.type) + " is neither RSA nor ECC");
+    return refuse(checks.type, std::string(role) + " type " + describe_alg(area.type) + " is neither RSA nor ECC");
   }
   if (area.type == alg::rsa && area.rsa.key_bits < min_rsa_bits) {
-    return fail(checks.size, std::string(role) + " is RSA-" + std::to_string(area.rsa.key_bits) + ", below " +
+    return refuse(checks.size, std::string(role) + " is RSA-" + std::to_string(area.rsa.key_bits) + ", below " +
                                  std::to_string(min_rsa_bits) + " bits");
   }
   if (area.type == alg::ecc && !allowed_curve(area.ecc.curve)) {
-    return fail(checks.size,
+    return refuse(checks.size,
                 std::string(role) + " curve " + describe_curve(area.ecc.curve) + " is not P-256, P-384 or P-521");
   }
   key_out = public_key_from_public(area);
   if (!key_out) {
-    return fail(checks.key, std::string(role) + " public key is unusable (modulus size against keyBits, or point)");
+    return refuse(checks.key, std::string(role) + " public key is unusable (modulus size against keyBits, or point)");
   }
   return {};
 }
@@ -73,15 +73,15 @@ aik_verdict check_signing_key(const tpmt_public& area, std::string_view role, co
 aik_verdict check_signature_scheme(const tpmt_public& key, const tpmt_signature& signature, std::string_view role) {
   const std::string scheme = describe_scheme(signature.sig_alg, signature.hash);
   if (!scheme_fits_type(key.type, signature.sig_alg)) {
-    return fail(aik_check::signature_scheme, "signature scheme " + scheme + " does not fit the " + std::string(role) +
+    return refuse(aik_check::signature_scheme, "signature scheme " + scheme + " does not fit the " + std::string(role) +
                                                  "'s " + describe_alg(key.type) + " key");
   }
   if (!allowed_hash(signature.hash)) {
-    return fail(aik_check::signature_scheme, "signature scheme " + scheme + " uses a hash other than SHA-256/384/512");
+    return refuse(aik_check::signature_scheme, "signature scheme " + scheme + " uses a hash other than SHA-256/384/512");
   }
   if (key.scheme.scheme != alg::null &&
       (signature.sig_alg != key.scheme.scheme || signature.hash != key.scheme.hash)) {
-    return fail(aik_check::signature_scheme, "signature scheme " + scheme + " differs from the " + std::string(role) +
+    return refuse(aik_check::signature_scheme, "signature scheme " + scheme + " differs from the " + std::string(role) +
                                                  "'s scheme " + describe_scheme(key.scheme.scheme, key.scheme.hash));
   }
   return {};
@@ -110,21 +110,21 @@ std::string hex32(std::uint32_t value) {
 // check_aik_public, also handing out the key for the signature check.
 aik_verdict check_aik(const tpmt_public& aik, evp_pkey_ptr& key_out) {
   if (aik.type != alg::rsa && aik.type != alg::ecc) {
-    return fail(aik_check::object_type, "AIK type " + describe_alg(aik.type) + " is neither RSA nor ECC");
+    return refuse(aik_check::object_type, "AIK type " + describe_alg(aik.type) + " is neither RSA nor ECC");
   }
   if (!allowed_hash(aik.name_alg)) {
-    return fail(aik_check::name_alg, "AIK nameAlg " + describe_alg(aik.name_alg) + " is not SHA-256/384/512");
+    return refuse(aik_check::name_alg, "AIK nameAlg " + describe_alg(aik.name_alg) + " is not SHA-256/384/512");
   }
   for (const auto& rule : aik_attribute_rules) {
     bool set = (aik.object_attributes & rule.bit) != 0;
     if (set != rule.required) {
-      return fail(rule.check, "AIK objectAttributes 0x" + hex32(aik.object_attributes) + " has " +
+      return refuse(rule.check, "AIK objectAttributes 0x" + hex32(aik.object_attributes) + " has " +
                                   std::string(aik_check_name(rule.check)) + (set ? " set" : " clear"));
     }
   }
   if (aik.scheme.scheme != alg::null &&
       (!scheme_fits_type(aik.type, aik.scheme.scheme) || !allowed_hash(aik.scheme.hash))) {
-    return fail(aik_check::signing_scheme, "AIK scheme " + describe_scheme(aik.scheme.scheme, aik.scheme.hash) +
+    return refuse(aik_check::signing_scheme, "AIK scheme " + describe_scheme(aik.scheme.scheme, aik.scheme.hash) +
                                                " is not RSASSA/RSAPSS (RSA) or ECDSA (ECC) with SHA-256/384/512");
   }
   return check_signing_key(aik, "AIK", {aik_check::object_type, aik_check::key_size, aik_check::public_key}, key_out);
@@ -136,13 +136,13 @@ aik_verdict check_attest_header(byte_view attest, std::uint16_t expected_type) {
   reader in(attest);
   auto magic = in.u32("TPMS_ATTEST.magic");
   auto type = in.u16("TPMS_ATTEST.type");
-  if (!magic || !type) return fail(aik_check::attest_structure, in.error());
+  if (!magic || !type) return refuse(aik_check::attest_structure, in.error());
   if (*magic != generated_value) {
-    return fail(aik_check::attest_magic, "TPMS_ATTEST.magic 0x" + hex32(*magic) + " is not TPM_GENERATED_VALUE 0x" +
+    return refuse(aik_check::attest_magic, "TPMS_ATTEST.magic 0x" + hex32(*magic) + " is not TPM_GENERATED_VALUE 0x" +
                                              hex32(generated_value) + ": the TPM did not produce it");
   }
   if (*type != expected_type) {
-    return fail(aik_check::attest_type, "TPMS_ATTEST.type " + describe_attest_type(*type) + " is not " +
+    return refuse(aik_check::attest_type, "TPMS_ATTEST.type " + describe_attest_type(*type) + " is not " +
                                             describe_attest_type(expected_type));
   }
   return {};
@@ -151,7 +151,7 @@ aik_verdict check_attest_header(byte_view attest, std::uint16_t expected_type) {
 aik_verdict check_attested_name(const tpmt_public& aik, const bytes& attested_name) {
   auto aik_name = object_name(aik);  // nameAlg was checked, so this computes
   if (!aik_name || attested_name != *aik_name) {
-    return fail(aik_check::attested_name, "the attestation names " + to_hex(attested_name) + ", the AIK is " +
+    return refuse(aik_check::attested_name, "the attestation names " + to_hex(attested_name) + ", the AIK is " +
                                               (aik_name ? to_hex(*aik_name) : std::string("unnamed")));
   }
   return {};
@@ -159,14 +159,14 @@ aik_verdict check_attested_name(const tpmt_public& aik, const bytes& attested_na
 
 aik_verdict check_nonce(const bytes& extra_data, std::optional<byte_view> expected) {
   if (expected && !std::ranges::equal(extra_data, *expected)) {
-    return fail(aik_check::nonce,
+    return refuse(aik_check::nonce,
                 "TPMS_ATTEST.extraData " + to_hex(extra_data) + " is not the expected nonce " + to_hex(*expected));
   }
   return {};
 }
 
 aik_verdict check_signature(EVP_PKEY* key, byte_view attest, const tpmt_signature& signature) {
-  if (auto error = signature_error(key, attest, signature)) return fail(aik_check::signature, *error);
+  if (auto error = signature_error(key, attest, signature)) return refuse(aik_check::signature, *error);
   return {};
 }
 
@@ -200,9 +200,9 @@ std::string_view aik_check_name(aik_check check) noexcept {
   return "unknown";
 }
 
-std::string aik_verdict::message() const {
-  if (!failure) return "passed";
-  return std::string(aik_check_name(failure->check)) + ": " + failure->reason;
+std::string describe(const aik_verdict& verdict) {
+  if (verdict) return "passed";
+  return std::string(aik_check_name(verdict.error().check)) + ": " + verdict.error().reason;
 }
 
 aik_verdict check_aik_public(const tpmt_public& aik) {
@@ -217,16 +217,16 @@ aik_verdict verify_aik_creation(const aik_creation_proof& proof, const creation_
   if (auto verdict = check_attest_header(proof.attest, st::attest_creation); !verdict) return verdict;
 
   auto attest = parse_attest(proof.attest);
-  if (!attest) return fail(aik_check::attest_structure, attest.error);
+  if (!attest) return refuse(aik_check::attest_structure, attest.error());
   const auto& creation = std::get<tpms_creation_info>(attest->attested);  // the type was checked
   if (auto verdict = check_attested_name(proof.aik_public, creation.object_name); !verdict) return verdict;
 
   auto creation_data = parse_creation_data(proof.creation_data);
-  if (!creation_data) return fail(aik_check::creation_data_structure, creation_data.error);
+  if (!creation_data) return refuse(aik_check::creation_data_structure, creation_data.error());
   // TPM2_Create hashes the creation data with the new object's nameAlg.
   auto creation_hash = hash(proof.aik_public.name_alg, proof.creation_data);
   if (!creation_hash || *creation_hash != creation.creation_hash) {
-    return fail(aik_check::creation_hash, "creationHash " + to_hex(creation.creation_hash) + " is not " +
+    return refuse(aik_check::creation_hash, "creationHash " + to_hex(creation.creation_hash) + " is not " +
                                               describe_alg(proof.aik_public.name_alg) + " of the creation data " +
                                               (creation_hash ? to_hex(*creation_hash) : std::string()));
   }
@@ -237,7 +237,7 @@ aik_verdict verify_aik_creation(const aik_creation_proof& proof, const creation_
     return verdict;
   }
   if (expected.outside_info && creation_data->outside_info != *expected.outside_info) {
-    return fail(aik_check::outside_info, "TPMS_CREATION_DATA.outsideInfo " + to_hex(creation_data->outside_info) +
+    return refuse(aik_check::outside_info, "TPMS_CREATION_DATA.outsideInfo " + to_hex(creation_data->outside_info) +
                                              " is not the expected " + to_hex(*expected.outside_info));
   }
   return check_signature(key.get(), proof.attest, proof.signature);
@@ -250,7 +250,7 @@ aik_verdict verify_aik_certification(const tpmt_public& aik, byte_view attest_by
 
   evp_pkey_ptr signer_key;
   if ((signer.object_attributes & object_attr::sign_encrypt) == 0) {
-    return fail(aik_check::signer_key, "the signer's objectAttributes 0x" + hex32(signer.object_attributes) +
+    return refuse(aik_check::signer_key, "the signer's objectAttributes 0x" + hex32(signer.object_attributes) +
                                            " have sign clear");
   }
   if (auto verdict = check_signing_key(signer, "signer",
@@ -263,7 +263,7 @@ aik_verdict verify_aik_certification(const tpmt_public& aik, byte_view attest_by
   if (auto verdict = check_attest_header(attest_bytes, st::attest_certify); !verdict) return verdict;
 
   auto attest = parse_attest(attest_bytes);
-  if (!attest) return fail(aik_check::attest_structure, attest.error);
+  if (!attest) return refuse(aik_check::attest_structure, attest.error());
   const auto& certify = std::get<tpms_certify_info>(attest->attested);  // the type was checked
   if (auto verdict = check_attested_name(aik, certify.name); !verdict) return verdict;
   if (auto verdict = check_nonce(attest->extra_data, expected_nonce); !verdict) return verdict;

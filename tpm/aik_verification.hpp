@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "common/bytes.hpp"
+#include "common/result.hpp"
 #include "tpm/creation_proof.hpp"
 #include "tpm/public_area.hpp"
 #include "tpm/signature.hpp"
@@ -63,13 +64,11 @@ struct aik_failure {
   std::string reason;
 };
 
-struct aik_verdict {
-  std::optional<aik_failure> failure;  // empty when every check passed
-  bool passed() const noexcept { return !failure; }
-  explicit operator bool() const noexcept { return passed(); }
-  // "passed", or "<check>: <reason>".
-  std::string message() const;
-};
+// Every check passed, or the first that failed.
+using aik_verdict = result<void, aik_failure>;
+
+// "passed", or "<check>: <reason>".
+std::string describe(const aik_verdict& verdict);
 
 // What the caller bound into the proof, when it did.
 struct creation_expectations {

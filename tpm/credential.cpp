@@ -49,12 +49,12 @@ std::string describe_attributes(std::uint32_t attributes) {
   return text;
 }
 
-credential_error unsupported(std::string reason) {
-  return {credential_error_kind::unsupported_protector, std::move(reason)};
+failure<credential_error> unsupported(std::string reason) {
+  return fail(credential_error{credential_error_kind::unsupported_protector, std::move(reason)});
 }
 
-// Why no TPM could use `ek` as a credential protector; empty when it could.
-std::optional<credential_error> protector_problem(const tpmt_public& ek) {
+// Whether a TPM could use `ek` as a credential protector, and why not.
+result<void, credential_error> check_protector(const tpmt_public& ek) {
   if (ek.type != alg::rsa && ek.type != alg::ecc) {
     return unsupported("type " + alg_text(ek.type) + " cannot protect a credential: only RSA and ECC keys can");
   }
@@ -99,7 +99,7 @@ std::optional<credential_error> protector_problem(const tpmt_public& ek) {
                          "-byte seed with OAEP-" + alg_text(ek.name_alg));
     }
   }
-  return std::nullopt;
+  return {};
 }
 
 // Everything Microsoft's activation code cannot do for `ek`; empty when it can.
@@ -123,7 +123,7 @@ std::vector<std::string> microsoft_limitations(const tpmt_public& ek) {
   return out;
 }
 
-credential_error crypto_error(std::string what) { return {credential_error_kind::crypto_failure, std::move(what)}; }
+failure<credential_error> crypto_error(std::string what) { return fail(credential_error{credential_error_kind::crypto_failure, std::move(what)}); }
 
 }  // namespace
 
@@ -134,7 +134,7 @@ std::optional<credential_profile> parse_credential_profile(std::string_view text
 }
 
 credential_result<credential_protection> credential_protection_for(const tpmt_public& ek, credential_profile profile) {
-  if (auto problem = protector_problem(ek)) return *problem;
+  if (auto checked = check_protector(ek); !checked) return fail(checked.error());
   const std::size_t digest_size = hash_size(ek.name_alg);
   if (profile == credential_profile::microsoft) {
     auto limits = microsoft_limitations(ek);
@@ -143,7 +143,7 @@ credential_result<credential_protection> credential_protection_for(const tpmt_pu
           "Microsoft's activation code (TSS.MSR GenerateActivation20) cannot encrypt a secret for "
           "this EK: ";
       for (std::size_t i = 0; i < limits.size(); ++i) reason += (i ? "; " : "") + limits[i];
-      return credential_error{credential_error_kind::profile_cannot_encrypt_secret, std::move(reason)};
+      return fail(credential_error{credential_error_kind::profile_cannot_encrypt_secret, std::move(reason)});
     }
     return credential_protection{profile,    ek.type, microsoft_hash, microsoft_seed_size, microsoft_aes_key_bits,
                                  digest_size};
@@ -151,23 +151,23 @@ credential_result<credential_protection> credential_protection_for(const tpmt_pu
   return credential_protection{profile, ek.type, ek.name_alg, digest_size, ek.symmetric.key_bits, digest_size};
 }
 
-std::optional<credential_error> check_object_name(byte_view object_name) {
+result<void, credential_error> check_object_name(byte_view object_name) {
   if (object_name.size() < 2) {
-    return credential_error{credential_error_kind::invalid_object_name,
-                            "Name of " + std::to_string(object_name.size()) + " bytes has no nameAlg"};
+    return fail(credential_error{credential_error_kind::invalid_object_name,
+                            "Name of " + std::to_string(object_name.size()) + " bytes has no nameAlg"});
   }
   const alg_id name_alg = static_cast<alg_id>(object_name[0] << 8 | object_name[1]);
   const std::size_t digest_size = hash_size(name_alg);
   if (digest_size == 0) {
-    return credential_error{credential_error_kind::invalid_object_name,
-                            "Name nameAlg " + alg_text(name_alg) + " is not a hash this project computes"};
+    return fail(credential_error{credential_error_kind::invalid_object_name,
+                            "Name nameAlg " + alg_text(name_alg) + " is not a hash this project computes"});
   }
   if (object_name.size() != 2 + digest_size) {
-    return credential_error{credential_error_kind::invalid_object_name,
+    return fail(credential_error{credential_error_kind::invalid_object_name,
                             "Name with nameAlg " + alg_text(name_alg) + " must be " + std::to_string(2 + digest_size) +
-                                " bytes, not " + std::to_string(object_name.size())};
+                                " bytes, not " + std::to_string(object_name.size())});
   }
-  return std::nullopt;
+  return {};
 }
 
 namespace testing {
@@ -176,12 +176,12 @@ credential_result<credential_blob> make_credential_with_entropy(const tpmt_publi
                                                                 byte_view credential, credential_profile profile,
                                                                 const credential_entropy& entropy) {
   auto protection = credential_protection_for(ek, profile);
-  if (!protection) return protection.error();
-  if (auto problem = check_object_name(object_name)) return *problem;
+  if (!protection) return fail(protection.error());
+  if (auto checked = check_object_name(object_name); !checked) return fail(checked.error());
   if (credential.empty() || credential.size() > protection->max_credential_size) {
-    return credential_error{credential_error_kind::invalid_credential,
+    return fail(credential_error{credential_error_kind::invalid_credential,
                             "credential of " + std::to_string(credential.size()) + " bytes; it must be 1 to " +
-                                std::to_string(protection->max_credential_size) + " (the EK nameAlg digest size)"};
+                                std::to_string(protection->max_credential_size) + " (the EK nameAlg digest size)"});
   }
 
   secret_bytes seed;
@@ -192,17 +192,17 @@ credential_result<credential_blob> make_credential_with_entropy(const tpmt_publi
     evp_pkey_ptr ek_key = public_key_from_public(ek);
     if (!ek_key) return crypto_error("EK public key unavailable");
     auto encrypted = rsa_encrypt_seed(ek_key.get(), protection->hash, seed.view());
-    if (!encrypted) return encrypted.error();
+    if (!encrypted) return fail(encrypted.error());
     encrypted_secret = std::move(*encrypted);
   } else {
     auto shared = ecc_encapsulate_seed(ek, protection->hash, entropy.ecc_ephemeral_private);
-    if (!shared) return shared.error();
+    if (!shared) return fail(shared.error());
     seed = std::move(shared->seed);
     encrypted_secret = std::move(shared->encrypted_secret);
   }
 
   auto id_object = wrap_credential(protection->hash, protection->aes_key_bits, seed.view(), object_name, credential);
-  if (!id_object) return id_object.error();
+  if (!id_object) return fail(id_object.error());
 
   credential_blob blob;
   blob.id_object = std::move(*id_object);

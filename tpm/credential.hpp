@@ -55,7 +55,7 @@ credential_result<credential_protection> credential_protection_for(const tpmt_pu
 
 // A Name fit for MakeCredential: UINT16 nameAlg || digest, the hash one this
 // project computes and the digest its size. nullopt when fine, else the error.
-std::optional<credential_error> check_object_name(byte_view object_name);
+result<void, credential_error> check_object_name(byte_view object_name);
 
 // `ek`: the EK public as the client presented it. `object_name`: Name of the
 // key that will activate it (the AK). `credential`: 1 to |EK nameAlg| bytes.

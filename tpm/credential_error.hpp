@@ -3,6 +3,8 @@
 // service's answer, and a reason a human can act on. Failures are values,
 // never exceptions; inputs come straight from clients.
 #include <optional>
+
+#include "common/result.hpp"
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,23 +52,6 @@ struct credential_error {
 
 // A value or the error that prevented it.
 template <class T>
-class credential_result {
- public:
-  credential_result(T value) : value_(std::move(value)) {}                 // NOLINT: implicit by design
-  credential_result(credential_error error) : error_(std::move(error)) {}  // NOLINT
-
-  explicit operator bool() const noexcept { return value_.has_value(); }
-  const T& operator*() const& { return *value_; }
-  T& operator*() & { return *value_; }
-  T&& operator*() && { return std::move(*value_); }
-  const T* operator->() const { return &*value_; }
-  T* operator->() { return &*value_; }
-  // Only meaningful when the result holds no value.
-  const credential_error& error() const { return error_; }
-
- private:
-  std::optional<T> value_;
-  credential_error error_{credential_error_kind::crypto_failure, {}};
-};
+using credential_result = result<T, credential_error>;
 
 }  // namespace aikmock::tpm

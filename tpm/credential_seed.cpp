@@ -31,14 +31,14 @@ using secret_bignum_ptr = std::unique_ptr<BIGNUM, openssl_deleter<BN_clear_free>
 constexpr std::uint8_t identity_label_with_nul[] = {'I', 'D', 'E', 'N', 'T', 'I', 'T', 'Y', 0};
 constexpr std::string_view identity_use = "IDENTITY";
 
-credential_error crypto_error(std::string what) {
+failure<credential_error> crypto_error(std::string what) {
   ERR_clear_error();
-  return {credential_error_kind::crypto_failure, std::move(what)};
+  return fail(credential_error{credential_error_kind::crypto_failure, std::move(what)});
 }
 
-credential_error decryption_error(std::string what) {
+failure<credential_error> decryption_error(std::string what) {
   ERR_clear_error();
-  return {credential_error_kind::secret_decryption_failed, std::move(what)};
+  return fail(credential_error{credential_error_kind::secret_decryption_failed, std::move(what)});
 }
 
 // An RSA context set up for OAEP with `md` for both the label hash and MGF1.
@@ -173,7 +173,7 @@ credential_result<shared_seed> ecc_encapsulate_seed(const tpmt_public& ek, alg_i
 
   // The TPM feeds its own stored x(Q_EK) to KDFe, byte for byte as in its public area.
   auto seed = identity_seed(hash_alg, *z, ephemeral_x, ek.ecc.x);
-  if (!seed) return seed.error();
+  if (!seed) return fail(seed.error());
   out.seed = std::move(*seed);
   writer point;
   point.tpm2b(ephemeral_x).tpm2b(ephemeral_y);

@@ -23,9 +23,9 @@ using cipher_ctx_ptr = std::unique_ptr<EVP_CIPHER_CTX, openssl_deleter<EVP_CIPHE
 constexpr std::string_view storage_label = "STORAGE";
 constexpr std::string_view integrity_label = "INTEGRITY";
 
-credential_error crypto_error(std::string what) {
+failure<credential_error> crypto_error(std::string what) {
   ERR_clear_error();
-  return {credential_error_kind::crypto_failure, std::move(what)};
+  return fail(credential_error{credential_error_kind::crypto_failure, std::move(what)});
 }
 
 const EVP_CIPHER* aes_cfb(std::uint16_t key_bits) {
@@ -97,19 +97,19 @@ credential_result<bytes> wrap_credential(alg_id hash_alg, std::uint16_t aes_key_
 credential_result<secret_bytes> unwrap_credential(alg_id hash_alg, std::uint16_t aes_key_bits, byte_view seed,
                                                   byte_view object_name, byte_view id_object) {
   auto parts = parse_id_object2b(id_object);
-  if (!parts) return credential_error{credential_error_kind::malformed_blob, parts.error};
+  if (!parts) return fail(credential_error{credential_error_kind::malformed_blob, parts.error()});
   if (parts.consumed != id_object.size()) {
-    return credential_error{credential_error_kind::malformed_blob,
-                            std::to_string(id_object.size() - parts.consumed) + " bytes after the TPM2B_ID_OBJECT"};
+    return fail(credential_error{credential_error_kind::malformed_blob,
+                            std::to_string(id_object.size() - parts.consumed) + " bytes after the TPM2B_ID_OBJECT"});
   }
 
   auto expected = outer_hmac(hash_alg, seed, parts->enc_identity, object_name);
   if (!expected) return crypto_error("outer HMAC failed");
   if (parts->integrity_hmac.size() != expected->size() ||
       CRYPTO_memcmp(parts->integrity_hmac.data(), expected->data(), expected->size()) != 0) {
-    return credential_error{credential_error_kind::integrity_check_failed,
+    return fail(credential_error{credential_error_kind::integrity_check_failed,
                             "outer HMAC does not match: the credential was made for another Name or EK, or "
-                            "was altered (TPM_RC_INTEGRITY)"};
+                            "was altered (TPM_RC_INTEGRITY)"});
   }
 
   auto key = symmetric_key(hash_alg, aes_key_bits, seed, object_name);
@@ -119,15 +119,15 @@ credential_result<secret_bytes> unwrap_credential(alg_id hash_alg, std::uint16_t
 
   const byte_view inner = plain->view();
   if (inner.size() < 2) {
-    return credential_error{
+    return fail(credential_error{
         credential_error_kind::credential_size_mismatch,
-        "encIdentity of " + std::to_string(inner.size()) + " bytes cannot hold a TPM2B_DIGEST (TPM_RC_SIZE)"};
+        "encIdentity of " + std::to_string(inner.size()) + " bytes cannot hold a TPM2B_DIGEST (TPM_RC_SIZE)"});
   }
   const std::size_t size = std::size_t{inner[0]} << 8 | inner[1];
   if (size > max_digest_size || 2 + size != inner.size()) {
-    return credential_error{credential_error_kind::credential_size_mismatch,
+    return fail(credential_error{credential_error_kind::credential_size_mismatch,
                             "the decrypted credential claims " + std::to_string(size) + " bytes but " +
-                                std::to_string(inner.size() - 2) + " follow (TPM_RC_SIZE)"};
+                                std::to_string(inner.size() - 2) + " follow (TPM_RC_SIZE)"});
   }
   return secret_bytes(bytes(inner.begin() + 2, inner.end()));
 }

@@ -1,41 +1,34 @@
 #pragma once
-// What a parser of untrusted TPM bytes returns: the structure, or an error
-// message naming the field that broke. Parsers never throw.
+// What a parser of untrusted TPM bytes returns: the project's result<T> (the
+// structure, or an error naming the field that broke) and, on success, how
+// many input bytes the structure occupied. Parsers never throw.
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "common/result.hpp"
 #include "tpm/marshal.hpp"
 
 namespace aikmock::tpm {
 
 template <class T>
-struct parse_result {
-  std::optional<T> value;
-  std::string error;          // empty on success
-  std::size_t consumed = 0;   // input bytes the structure occupied, on success
+class parse_result : public result<T> {
+ public:
+  using result<T>::result;
+  parse_result(T value, std::size_t consumed_bytes) : result<T>(std::move(value)), consumed(consumed_bytes) {}
 
-  explicit operator bool() const noexcept { return value.has_value(); }
-  const T& operator*() const& { return *value; }
-  const T* operator->() const { return &*value; }
+  std::size_t consumed = 0;  // input bytes the structure occupied, on success
 };
 
 // Completes a parse from the reader's state: its error if it failed (or if the
 // parser returned nothing without recording why), else the value.
 template <class T>
 parse_result<T> finish_parse(const reader& r, std::optional<T> value, std::string_view structure) {
-  parse_result<T> result;
-  if (!r.ok()) {
-    result.error = r.error();
-  } else if (!value) {
-    result.error = std::string(structure) + ": not parsed";
-  } else {
-    result.value = std::move(value);
-    result.consumed = r.consumed();
-  }
-  return result;
+  if (!r.ok()) return fail(r.error());
+  if (!value) return fail(std::string(structure) + ": not parsed");
+  return parse_result<T>(std::move(*value), r.consumed());
 }
 
 }  // namespace aikmock::tpm

@@ -28,8 +28,8 @@ soft_tpm::soft_tpm(const std::filesystem::path& cert, const std::filesystem::pat
   auto p = read_file(pub);
   if (!p) throw std::runtime_error("cannot read the EK public " + pub.string());
   auto parsed = tpm::parse_public2b(*p);
-  if (!parsed.value) throw std::runtime_error(pub.string() + ": " + parsed.error);
-  ek_public_ = *parsed.value;
+  if (!parsed) throw std::runtime_error(pub.string() + ": " + parsed.error());
+  ek_public_ = *parsed;
 }
 
 soft_tpm soft_tpm::from_directory(const std::filesystem::path& dir, tpm::alg_id aik_type) {
@@ -56,9 +56,9 @@ bytes soft_tpm::sign_with_aik(byte_view to_be_signed) {
 }
 
 tpm::credential_result<bytes> soft_tpm::activate(const tpm::credential_blob& challenge) {
-  if (!aik_) return tpm::credential_error{tpm::credential_error_kind::invalid_object_name, "no AIK was created"};
+  if (!aik_) return fail(tpm::credential_error{tpm::credential_error_kind::invalid_object_name, "no AIK was created"});
   auto name = tpm::object_name(aik_->public_area);
-  if (!name) return tpm::credential_error{tpm::credential_error_kind::invalid_object_name, "the AIK has no Name"};
+  if (!name) return fail(tpm::credential_error{tpm::credential_error_kind::invalid_object_name, "the AIK has no Name"});
   return tpm::activate_credential(ek_key_.get(), ek_public_, *name, challenge);
 }
 

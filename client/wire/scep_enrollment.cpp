@@ -81,8 +81,8 @@ std::optional<pending_challenge> challenge_of(const scep::parsed_cert_rep& rep) 
   const bytes* state = rep.attribute(certs::oids::enroll_scep_server_state);
   if (!blob || !state) return std::nullopt;
   auto parsed = tpm::parse_windows_activation_blob(*blob);
-  if (!parsed.value) return std::nullopt;
-  return pending_challenge{*parsed.value, std::string(state->begin(), state->end())};
+  if (!parsed) return std::nullopt;
+  return pending_challenge{*parsed, std::string(state->begin(), state->end())};
 }
 
 bytes build_round2(const pending_challenge& challenge, byte_view secret, const std::string& transaction_id,

@@ -122,16 +122,16 @@ ek_assessment assess_ek(const evidence& ev, const certs::trust_store& trust, con
   // The EK certificate: without one there is nothing to trust.
   if (!ev.ek_certificate) return refuse_with("the request carries no EK certificate");
   auto ek = certs::parse_ek_certificate(*ev.ek_certificate);
-  if (!ek) return refuse_with("EK certificate: " + ek.error);
-  const certs::ek_certificate& cert = *ek.value;
+  if (!ek) return refuse_with("EK certificate: " + ek.error());
+  const certs::ek_certificate& cert = *ek;
 
   std::vector<aikmock::x509_ptr> helpers;
   std::vector<X509*> helper_ptrs;
   for (const auto& der : ev.ek_intermediates) {
     auto parsed = certs::parse_ek_certificate(der);
-    if (parsed && parsed.value->x509) {
-      helper_ptrs.push_back(parsed.value->x509.get());
-      helpers.push_back(std::move(parsed.value->x509));
+    if (parsed && parsed->x509) {
+      helper_ptrs.push_back(parsed->x509.get());
+      helpers.push_back(std::move(parsed->x509));
     }
   }
   auto chain = certs::validate_ek_chain(cert, trust, helper_ptrs, chain_options);
@@ -140,11 +140,11 @@ ek_assessment assess_ek(const evidence& ev, const certs::trust_store& trust, con
   std::string template_id;
   if (ev.ek_public_area) {
     auto parsed = tpm::parse_public2b(*ev.ek_public_area);
-    if (!parsed.value) return refuse_with("EK public: " + parsed.error);
-    auto check = certs::check_ek_key(cert, *parsed.value);
+    if (!parsed) return refuse_with("EK public: " + parsed.error());
+    auto check = certs::check_ek_key(cert, *parsed);
     if (!check.key_matches) return refuse_with("the EK public is not the EK certificate's key: " + check.reason);
     template_id = std::string(check.classification.label());
-    out.ek_public = *parsed.value;
+    out.ek_public = *parsed;
   } else {
     const tpm::ek_template* t = template_for(cert.key);
     if (!t) return refuse_with("no EK template has this certificate's key type and size");
@@ -219,10 +219,10 @@ round1_result enrollment_engine::begin(const certs::authority& authority, const 
   if (ev.aik_proof) aik = ev.aik_proof->aik_public;
   if (ev.aik_public_area) {
     auto parsed = tpm::parse_public2b(*ev.aik_public_area);
-    if (!parsed.value) return refuse_with(error_id::firmware_needs_update, "AIK public: " + parsed.error);
-    if (aik && !(*aik == *parsed.value))
+    if (!parsed) return refuse_with(error_id::firmware_needs_update, "AIK public: " + parsed.error());
+    if (aik && !(*aik == *parsed))
       return refuse_with(error_id::firmware_needs_update, "the AIK public differs from the one in its creation proof");
-    aik = *parsed.value;
+    aik = *parsed;
   }
   if (!aik) return refuse_with(error_id::firmware_needs_update, "the request carries no AIK public");
   if (ev.aik_public_key) {
@@ -233,11 +233,11 @@ round1_result enrollment_engine::begin(const certs::authority& authority, const 
   }
   if (auto verdict = tpm::check_aik_public(*aik); !verdict) {
     facts.aik_proof_valid = false;
-    facts.aik_proof_failure = verdict.message();
+    facts.aik_proof_failure = describe(verdict);
   } else if (ev.aik_proof) {
     auto proof = tpm::verify_aik_creation(*ev.aik_proof);
-    facts.aik_proof_valid = proof.passed();
-    if (!proof) facts.aik_proof_failure = proof.message();
+    facts.aik_proof_valid = proof.has_value();
+    if (!proof) facts.aik_proof_failure = describe(proof);
   } else {
     facts.aik_proof_valid = false;
     facts.aik_proof_failure = ev.aik_proof_error.empty() ? "no AIK creation proof" : ev.aik_proof_error;
@@ -340,8 +340,8 @@ round2_result enrollment_engine::finish(const certs::authority& authority, std::
     return refuse_with(error_id::challenge_replayed, "this challenge was answered already");
 
   auto aik_area = from_base64(state.value("k", ""));
-  auto aik = aik_area ? tpm::parse_public2b(*aik_area) : tpm::parse_result<tpm::tpmt_public>{};
-  auto aik_key = aik.value ? tpm::public_key_from_public(*aik.value) : nullptr;
+  auto aik = aik_area ? tpm::parse_public2b(*aik_area) : tpm::parse_result<tpm::tpmt_public>(fail("no AIK"));
+  auto aik_key = aik ? tpm::public_key_from_public(*aik) : nullptr;
   if (!aik_key) return refuse_with(error_id::challenge_state_invalid, "the state's AIK public does not load");
 
   issued_certificate issued;

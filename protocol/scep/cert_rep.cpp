@@ -37,9 +37,9 @@ std::string oid_text(const ASN1_OBJECT* obj) {
   return n > 0 && n < static_cast<int>(sizeof buf) ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
-cert_rep_result failed(std::string why) {
+failure<std::string> failed(std::string why) {
   std::string detail = aikmock::openssl_errors();
-  return {std::nullopt, detail.empty() ? why : why + " (" + detail + ")"};
+  return fail(detail.empty() ? why : why + " (" + detail + ")");
 }
 
 std::optional<int> number(const ASN1_STRING* s) {
@@ -86,7 +86,7 @@ const bytes* parsed_cert_rep::attribute(std::string_view oid) const {
   return nullptr;
 }
 
-cert_rep_result parse_cert_rep(byte_view der, X509* ra_signing, X509* requester, EVP_PKEY* requester_key) {
+result<parsed_cert_rep> parse_cert_rep(byte_view der, X509* ra_signing, X509* requester, EVP_PKEY* requester_key) {
   const unsigned char* p = der.data();
   cms_ptr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
   if (!cms || OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) return failed("not a CMS SignedData");
@@ -154,7 +154,7 @@ cert_rep_result parse_cert_rep(byte_view der, X509* ra_signing, X509* requester,
     rep.certificates = certificates_of_pkcs7(byte_view(reinterpret_cast<const std::uint8_t*>(pd), static_cast<std::size_t>(pn)));
     if (rep.certificates.empty()) return failed("SUCCESS carries no certificate");
   }
-  return {std::move(rep), {}};
+  return rep;
 }
 
 }  // namespace aikmock::protocol::scep

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/result.hpp"
 #include "common/openssl.hpp"
 #include "common/bytes.hpp"
 #include "protocol/scep/pki_message.hpp"
@@ -47,11 +48,6 @@ struct parsed_cert_rep {
   const bytes* attribute(std::string_view oid) const;
 };
 
-struct cert_rep_result {
-  std::optional<parsed_cert_rep> rep;
-  std::string error;
-};
-
-cert_rep_result parse_cert_rep(byte_view der, X509* ra_signing, X509* requester, EVP_PKEY* requester_key);
+result<parsed_cert_rep> parse_cert_rep(byte_view der, X509* ra_signing, X509* requester, EVP_PKEY* requester_key);
 
 }  // namespace aikmock::protocol::scep

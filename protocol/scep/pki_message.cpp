@@ -11,9 +11,9 @@ namespace {
 using aikmock::bio_ptr;
 using aikmock::cms_ptr;
 
-pki_message_result failure(std::string why) {
+failure<std::string> refuse(std::string why) {
   std::string detail = aikmock::openssl_errors();
-  return {std::nullopt, detail.empty() ? why : why + " (" + detail + ")"};
+  return fail(detail.empty() ? why : why + " (" + detail + ")");
 }
 
 // A signed attribute's single value of the given ASN.1 type, or nullptr.
@@ -30,47 +30,47 @@ std::string_view text_of(const ASN1_STRING* s) {
 
 }  // namespace
 
-pki_message_result parse_pki_message(byte_view der, X509* ra_cert, EVP_PKEY* ra_key) {
-  if (der.empty()) return failure("empty body");
-  if (der.size() > max_pki_message_size) return failure("pkiMessage too large");
+result<pki_message> parse_pki_message(byte_view der, X509* ra_cert, EVP_PKEY* ra_key) {
+  if (der.empty()) return refuse("empty body");
+  if (der.size() > max_pki_message_size) return refuse("pkiMessage too large");
 
   const unsigned char* p = der.data();
   cms_ptr signed_data(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
-  if (!signed_data) return failure("not a CMS ContentInfo");
-  if (OBJ_obj2nid(CMS_get0_type(signed_data.get())) != NID_pkcs7_signed) return failure("not a CMS SignedData");
+  if (!signed_data) return refuse("not a CMS ContentInfo");
+  if (OBJ_obj2nid(CMS_get0_type(signed_data.get())) != NID_pkcs7_signed) return refuse("not a CMS SignedData");
 
   bio_ptr content(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
   // The signer's certificate is the requester's own (self-signed) one: the
   // signature proves possession of its key; trust comes from the TPM exchange.
   if (CMS_verify(signed_data.get(), nullptr, nullptr, nullptr, content.get(),
                  CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1)
-    return failure("SignedData signature does not verify");
+    return refuse("SignedData signature does not verify");
 
   STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(signed_data.get());
-  if (!infos || sk_CMS_SignerInfo_num(infos) != 1) return failure("SignedData must have exactly one signer");
+  if (!infos || sk_CMS_SignerInfo_num(infos) != 1) return refuse("SignedData must have exactly one signer");
   CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, 0);
 
   pki_message msg;
   const ASN1_STRING* type = signed_attribute(si, certs::oids::scep_message_type, V_ASN1_PRINTABLESTRING);
-  if (!type) return failure("missing messageType attribute");
+  if (!type) return refuse("missing messageType attribute");
   auto type_text = text_of(type);
   auto [end, ec] = std::from_chars(type_text.data(), type_text.data() + type_text.size(), msg.message_type);
-  if (ec != std::errc{} || end != type_text.data() + type_text.size()) return failure("malformed messageType");
+  if (ec != std::errc{} || end != type_text.data() + type_text.size()) return refuse("malformed messageType");
 
   const ASN1_STRING* tid = signed_attribute(si, certs::oids::scep_transaction_id, V_ASN1_PRINTABLESTRING);
   if (!tid || ASN1_STRING_length(tid) == 0 || ASN1_STRING_length(tid) > 256)
-    return failure("missing or malformed transactionID attribute");
+    return refuse("missing or malformed transactionID attribute");
   msg.transaction_id = std::string(text_of(tid));
 
   const ASN1_STRING* nonce = signed_attribute(si, certs::oids::scep_sender_nonce, V_ASN1_OCTET_STRING);
-  if (!nonce || ASN1_STRING_length(nonce) != 16) return failure("missing or malformed senderNonce attribute");
+  if (!nonce || ASN1_STRING_length(nonce) != 16) return refuse("missing or malformed senderNonce attribute");
   msg.sender_nonce.assign(ASN1_STRING_get0_data(nonce), ASN1_STRING_get0_data(nonce) + ASN1_STRING_length(nonce));
 
   if (STACK_OF(X509)* signers = CMS_get0_signers(signed_data.get())) {
     if (sk_X509_num(signers) > 0) msg.signer = aikmock::share(sk_X509_value(signers, 0));
     sk_X509_free(signers);
   }
-  if (!msg.signer) return failure("signer certificate missing");
+  if (!msg.signer) return refuse("signer certificate missing");
 
   for (int i = 0; i < CMS_signed_get_attr_count(si); ++i) {
     X509_ATTRIBUTE* attr = CMS_signed_get_attr(si, i);
@@ -85,18 +85,18 @@ pki_message_result parse_pki_message(byte_view der, X509* ra_cert, EVP_PKEY* ra_
   }
 
   auto envelope_der = certs::bio_contents(content.get());
-  if (envelope_der.empty()) return failure("SignedData has no content");
+  if (envelope_der.empty()) return refuse("SignedData has no content");
   const unsigned char* q = envelope_der.data();
   cms_ptr envelope(d2i_CMS_ContentInfo(nullptr, &q, static_cast<long>(envelope_der.size())));
   if (!envelope || OBJ_obj2nid(CMS_get0_type(envelope.get())) != NID_pkcs7_enveloped)
-    return failure("content is not a CMS EnvelopedData");
+    return refuse("content is not a CMS EnvelopedData");
 
   bio_ptr plain(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
   if (CMS_decrypt(envelope.get(), ra_key, ra_cert, nullptr, plain.get(), CMS_BINARY) != 1)
-    return failure("EnvelopedData does not open with the RA encryption key");
+    return refuse("EnvelopedData does not open with the RA encryption key");
   msg.content = certs::bio_contents(plain.get());
-  if (msg.content.empty()) return failure("EnvelopedData is empty");
-  return {std::move(msg), {}};
+  if (msg.content.empty()) return refuse("EnvelopedData is empty");
+  return msg;
 }
 
 const bytes* pki_message::attribute(std::string_view oid) const {

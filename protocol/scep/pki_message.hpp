@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.hpp"
 #include "common/openssl.hpp"
 #include "common/bytes.hpp"
 
@@ -42,14 +43,9 @@ struct pki_message {
   const bytes* attribute(std::string_view oid) const;
 };
 
-struct pki_message_result {
-  std::optional<pki_message> message;
-  std::string error;  // why it could not be parsed, for the log
-};
-
 // Upper bound for a pkiMessage; a request with EK certificates is a few KiB.
 inline constexpr std::size_t max_pki_message_size = 256 * 1024;
 
-pki_message_result parse_pki_message(byte_view der, X509* ra_encryption_cert, EVP_PKEY* ra_encryption_key);
+result<pki_message> parse_pki_message(byte_view der, X509* ra_encryption_cert, EVP_PKEY* ra_encryption_key);
 
 }  // namespace aikmock::protocol::scep

@@ -50,22 +50,22 @@ exchange::evidence evidence_from(const certs::authority& a, const wcce::identity
                                  std::string& refusal) {
   exchange::evidence ev;
   auto ek_info = wcce::open_ek_info(*request.ek_info, a.ra_encryption.get(), a.ra_encryption_key.get());
-  if (!ek_info.value) {
-    refusal = ek_info.error;
+  if (!ek_info) {
+    refusal = ek_info.error();
     return ev;
   }
-  ev.ek_certificate = ek_info.value->ek_certificate;
-  ev.ek_intermediates = ek_info.value->other_certificates;
+  ev.ek_certificate = ek_info->ek_certificate;
+  ev.ek_intermediates = ek_info->other_certificates;
   if (EVP_PKEY* key = X509_REQ_get0_pubkey(request.csr.get())) {
     ev.request_key = certs::public_key_der(key);
     ev.request_signature_valid = X509_REQ_verify(request.csr.get(), key) == 1;
     if (!ev.request_signature_valid) aikmock::openssl_errors();  // leaves nothing queued for the next caller
   }
-  ev.ek_public_key = ek_info.value->ek_public_key;
+  ev.ek_public_key = ek_info->ek_public_key;
   if (request.ek_public_area) ev.ek_public_area = wcce::octet_string_value(*request.ek_public_area);
   if (request.aik_info) {
     auto aik_info = wcce::open_aik_info(*request.aik_info, a.ra_encryption.get(), a.ra_encryption_key.get());
-    if (aik_info.value) ev.aik_public_key = aik_info.value->aik_public_key;
+    if (aik_info) ev.aik_public_key = aik_info->aik_public_key;
   } else if (auto csr_key = certs::public_key_der(X509_REQ_get0_pubkey(request.csr.get())); !csr_key.empty()) {
     ev.aik_public_key = std::move(csr_key);  // the certificate is requested for the PKCS#10's key
   }
@@ -79,16 +79,16 @@ exchange::evidence evidence_from(const certs::authority& a, const wcce::identity
     return ev;
   }
   auto kast = protocol::wcce::parse_kast(*kast_bytes);
-  if (!kast.value) {
-    ev.aik_proof_error = "attestation statement: " + kast.error;
+  if (!kast) {
+    ev.aik_proof_error = "attestation statement: " + kast.error();
     return ev;
   }
-  auto proof = protocol::wcce::parse_tpm20_id_binding(*kast.value);
-  if (!proof.value) {
-    ev.aik_proof_error = "idBinding: " + proof.error;
+  auto proof = protocol::wcce::parse_tpm20_id_binding(*kast);
+  if (!proof) {
+    ev.aik_proof_error = "idBinding: " + proof.error();
     return ev;
   }
-  ev.aik_proof = std::move(*proof.value);
+  ev.aik_proof = std::move(*proof);
   return ev;
 }
 
@@ -137,8 +137,8 @@ response scep_service::pki_operation(const certs::authority& a, const scep_reque
   }
 
   auto parsed = parse_pki_message(message, a.ra_encryption.get(), a.ra_encryption_key.get());
-  if (!parsed.message) return error_response(error_id::scep_parse_failed, {}, parsed.error);
-  const pki_message& msg = *parsed.message;
+  if (!parsed) return error_response(error_id::scep_parse_failed, {}, parsed.error());
+  const pki_message& msg = *parsed;
   const int type = msg.message_type;
 
   if (type == static_cast<int>(message_type::cert_poll)) {
@@ -163,12 +163,12 @@ response scep_service::pki_operation(const certs::authority& a, const scep_reque
   if (type != static_cast<int>(message_type::pkcs_req) && type != static_cast<int>(message_type::renewal_req))
     return error_response(error_id::scep_parse_failed, {}, "unsupported messageType " + std::to_string(type));
   auto request = wcce::parse_identity_request(msg.content);
-  if (!request.request) return error_response(error_id::scep_parse_failed, {}, request.error);
-  if (!request.request->ek_info)
+  if (!request) return error_response(error_id::scep_parse_failed, {}, request.error());
+  if (!request->ek_info)
     return error_response(error_id::no_ek_certificate, {}, "the PKCS#10 carries no szOID_ENROLL_EK_INFO attribute");
 
   std::string refusal;
-  auto evidence = evidence_from(a, *request.request, refusal);
+  auto evidence = evidence_from(a, *request, refusal);
   if (!refusal.empty()) return error_response(error_id::no_ek_certificate, {}, refusal);
 
   auto begun = engine_->begin(a, evidence, *policy_, random_, facts, msg.transaction_id);

@@ -32,12 +32,12 @@ std::optional<bytes> first_value(X509_ATTRIBUTE* attr) {
 }
 }  // namespace
 
-identity_request_result parse_identity_request(byte_view pkcs10_der) {
+result<identity_request> parse_identity_request(byte_view pkcs10_der) {
   const unsigned char* p = pkcs10_der.data();
   aikmock::x509_req_ptr csr(d2i_X509_REQ(nullptr, &p, static_cast<long>(pkcs10_der.size())));
   if (!csr) {
     std::string detail = aikmock::openssl_errors();
-    return {std::nullopt, "not a PKCS#10 request (" + detail + ")"};
+    return fail("not a PKCS#10 request (" + detail + ")");
   }
 
   identity_request r;
@@ -52,12 +52,12 @@ identity_request_result parse_identity_request(byte_view pkcs10_der) {
     else if (oid == certs::oids::enroll_ek_ca_keyid) slot = &r.ek_ca_key_id;
     else if (oid == certs::oids::aikmock_ek_public_area) slot = &r.ek_public_area;
     if (!slot) continue;
-    if (slot->has_value()) return {std::nullopt, "attribute " + oid + " appears twice"};
+    if (slot->has_value()) return fail("attribute " + oid + " appears twice");
     *slot = first_value(attr);
-    if (!slot->has_value()) return {std::nullopt, "attribute " + oid + " has no value"};
+    if (!slot->has_value()) return fail("attribute " + oid + " has no value");
   }
   r.csr = std::move(csr);
-  return {std::move(r), {}};
+  return r;
 }
 
 namespace {

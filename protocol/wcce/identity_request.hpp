@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "common/result.hpp"
 #include "common/openssl.hpp"
 #include "common/bytes.hpp"
 
@@ -22,12 +23,7 @@ struct identity_request {
   std::optional<bytes> ek_public_area;         // aikmock's EK TPM2B_PUBLIC attribute (certs::oids)
 };
 
-struct identity_request_result {
-  std::optional<identity_request> request;
-  std::string error;
-};
-
-identity_request_result parse_identity_request(byte_view pkcs10_der);
+result<identity_request> parse_identity_request(byte_view pkcs10_der);
 
 // Signs the DER CertificationRequestInfo with SHA-256 and returns the X.509
 // signature value: PKCS#1 v1.5 for an RSA key, a DER ECDSA-Sig-Value for an EC

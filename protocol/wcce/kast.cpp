@@ -167,15 +167,13 @@ parse_result<key_attestation_blob> parse_kads(byte_view data) {
 }
 
 parse_result<aik_creation_proof> parse_tpm20_id_binding(const key_attestation_statement& statement) {
-  parse_result<aik_creation_proof> result;
   if (statement.platform != kast_platform::tpm20) {
-    result.error = "KeyAttestationStatement.Platform: " + std::to_string(statement.platform) +
-                   " is not 2 (TPM 2.0), so the idBinding is no TPM 2.0 creation proof";
-    return result;
+    return fail("KeyAttestationStatement.Platform: " + std::to_string(statement.platform) +
+                   " is not 2 (TPM 2.0), so the idBinding is no TPM 2.0 creation proof");
   }
-  result = parse_creation_proof(statement.id_binding);
-  if (!result) result.error.insert(0, "KeyAttestationStatement.idBinding: ");
-  return result;
+  auto proof = parse_creation_proof(statement.id_binding);
+  if (!proof) return fail("KeyAttestationStatement.idBinding: " + proof.error());
+  return proof;
 }
 
 }  // namespace aikmock::protocol::wcce

@@ -85,48 +85,48 @@ bytes sequence_of(const std::vector<bytes>& elements) {
 
 }  // namespace
 
-opened<endorsement_key_info> open_ek_info(byte_view value, X509* cert, EVP_PKEY* key) {
+result<endorsement_key_info> open_ek_info(byte_view value, X509* cert, EVP_PKEY* key) {
   std::string error;
   auto plain = open_envelope(value, cert, key, error);
-  if (!plain) return {std::nullopt, "EK info: " + error};
+  if (!plain) return fail("EK info: " + error);
   auto seq = parse_sequence(*plain, error);
-  if (!seq) return {std::nullopt, "EK info: " + error};
+  if (!seq) return fail("EK info: " + error);
   const int n = sk_ASN1_TYPE_num(seq.get());
-  if (n < 2 || n > 5) return {std::nullopt, "EK info: " + std::to_string(n) + " elements, 2 to 5 expected"};
+  if (n < 2 || n > 5) return fail("EK info: " + std::to_string(n) + " elements, 2 to 5 expected");
 
   endorsement_key_info info;
   ASN1_TYPE* spki = sk_ASN1_TYPE_value(seq.get(), 0);
-  if (spki->type != V_ASN1_SEQUENCE) return {std::nullopt, "EK info: [0] is not a SubjectPublicKeyInfo"};
+  if (spki->type != V_ASN1_SEQUENCE) return fail("EK info: [0] is not a SubjectPublicKeyInfo");
   info.ek_public_key = element_der(spki);
   ASN1_TYPE* cert_or_null = sk_ASN1_TYPE_value(seq.get(), 1);
   if (cert_or_null->type == V_ASN1_SEQUENCE) info.ek_certificate = element_der(cert_or_null);
-  else if (cert_or_null->type != V_ASN1_NULL) return {std::nullopt, "EK info: [1] is neither a certificate nor NULL"};
+  else if (cert_or_null->type != V_ASN1_NULL) return fail("EK info: [1] is neither a certificate nor NULL");
   for (int i = 2; i < n; ++i) {
     ASN1_TYPE* extra = sk_ASN1_TYPE_value(seq.get(), i);
-    if (extra->type != V_ASN1_SEQUENCE) return {std::nullopt, "EK info: [" + std::to_string(i) + "] is not a certificate"};
+    if (extra->type != V_ASN1_SEQUENCE) return fail("EK info: [" + std::to_string(i) + "] is not a certificate");
     info.other_certificates.push_back(element_der(extra));
   }
-  return {std::move(info), {}};
+  return info;
 }
 
-opened<aik_info> open_aik_info(byte_view value, X509* cert, EVP_PKEY* key) {
+result<aik_info> open_aik_info(byte_view value, X509* cert, EVP_PKEY* key) {
   std::string error;
   auto plain = open_envelope(value, cert, key, error);
-  if (!plain) return {std::nullopt, "AIK info: " + error};
+  if (!plain) return fail("AIK info: " + error);
   auto seq = parse_sequence(*plain, error);
-  if (!seq) return {std::nullopt, "AIK info: " + error};
+  if (!seq) return fail("AIK info: " + error);
   const int n = sk_ASN1_TYPE_num(seq.get());
-  if (n < 1 || n > 2) return {std::nullopt, "AIK info: " + std::to_string(n) + " elements, 1 or 2 expected"};
+  if (n < 1 || n > 2) return fail("AIK info: " + std::to_string(n) + " elements, 1 or 2 expected");
   aik_info info;
   ASN1_TYPE* spki = sk_ASN1_TYPE_value(seq.get(), 0);
-  if (spki->type != V_ASN1_SEQUENCE) return {std::nullopt, "AIK info: [0] is not a SubjectPublicKeyInfo"};
+  if (spki->type != V_ASN1_SEQUENCE) return fail("AIK info: [0] is not a SubjectPublicKeyInfo");
   info.aik_public_key = element_der(spki);
   if (n == 2) {
     ASN1_TYPE* c = sk_ASN1_TYPE_value(seq.get(), 1);
-    if (c->type != V_ASN1_SEQUENCE) return {std::nullopt, "AIK info: [1] is not a certificate"};
+    if (c->type != V_ASN1_SEQUENCE) return fail("AIK info: [1] is not a certificate");
     info.aik_certificate = element_der(c);
   }
-  return {std::move(info), {}};
+  return info;
 }
 
 bytes seal_ek_info(const endorsement_key_info& info, X509* cert) {

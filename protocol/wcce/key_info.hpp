@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.hpp"
 #include "common/openssl.hpp"
 #include "common/bytes.hpp"
 
@@ -29,14 +30,8 @@ struct aik_info {
   std::optional<bytes> aik_certificate;
 };
 
-template <class T>
-struct opened {
-  std::optional<T> value;
-  std::string error;
-};
-
-opened<endorsement_key_info> open_ek_info(byte_view attribute_value, X509* exchange_cert, EVP_PKEY* exchange_key);
-opened<aik_info> open_aik_info(byte_view attribute_value, X509* exchange_cert, EVP_PKEY* exchange_key);
+result<endorsement_key_info> open_ek_info(byte_view attribute_value, X509* exchange_cert, EVP_PKEY* exchange_key);
+result<aik_info> open_aik_info(byte_view attribute_value, X509* exchange_cert, EVP_PKEY* exchange_key);
 
 // The client side: the attribute values, enveloped to the exchange certificate.
 bytes seal_ek_info(const endorsement_key_info& info, X509* exchange_cert);

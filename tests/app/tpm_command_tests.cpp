@@ -102,7 +102,7 @@ TEST_CASE("makecredential writes what the EK's holder, and only it, can open") {
     REQUIRE_MESSAGE(made.ok(), made.describe());
 
     auto file = parse_tpm2_tools_credential_file(*read_file(s.path("cred.bin")));
-    REQUIRE_MESSAGE(file, file.error);
+    REQUIRE_MESSAGE(file, file.error());
     const bytes ak_name = *object_name(ek_public("H-1"));
     auto key = certs::load_private_key(lab().path_of(lab_ek(tpl).private_key));
     auto opened = activate_credential(key.get(), ek_public(tpl), ak_name, *file);
@@ -121,7 +121,7 @@ TEST_CASE("makecredential --name and --format windows") {
                    s.path("secret.bin"), "--out", s.path("blob.bin"), "--format", "windows", "--profile", "microsoft"});
   REQUIRE_MESSAGE(made.ok(), made.describe());
   auto blob = parse_windows_activation_blob(*read_file(s.path("blob.bin")));
-  REQUIRE_MESSAGE(blob, blob.error);
+  REQUIRE_MESSAGE(blob, blob.error());
   auto key = certs::load_private_key(lab().path_of(lab_ek("H-1").private_key));
   auto opened = activate_credential(key.get(), ek_public("H-1"), name, *blob);
   REQUIRE_MESSAGE(opened, opened.error().reason);

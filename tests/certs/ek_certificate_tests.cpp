@@ -48,9 +48,9 @@ const vendor_pki& pki() {
 
 ek_certificate intake(byte_view data) {
   auto r = parse_ek_certificate(data);
-  INFO(r.error);
+  INFO(r.error());
   REQUIRE(r);
-  return std::move(*r.value);
+  return std::move(*r);
 }
 
 ek_certificate intake(X509* cert) { return intake(der_of(cert)); }
@@ -131,7 +131,7 @@ TEST_CASE("NV header: the 7-byte and the 5-byte form are stripped and reported")
     blob.resize(blob.size() - 1);
     auto r = parse_ek_certificate(blob);
     CHECK_FALSE(r);
-    CHECK(r.error.find("declares") != std::string::npos);
+    CHECK(r.error().find("declares") != std::string::npos);
   }
   SUBCASE("a header of another certificate type is an error") {
     bytes blob = with_nv_header(der, true);
@@ -426,7 +426,7 @@ TEST_CASE("hostile input: truncations, random bytes and mutations never crash") 
   for (std::size_t n = 0; n < der.size(); ++n) {
     auto r = parse_ek_certificate(byte_view(der).first(n));
     CHECK_FALSE(r);
-    CHECK_FALSE(r.error.empty());
+    CHECK_FALSE(r.error().empty());
   }
   std::mt19937 rng(20261128);
   std::uniform_int_distribution<int> byte(0, 255);
@@ -441,7 +441,7 @@ TEST_CASE("hostile input: truncations, random bytes and mutations never crash") 
   for (int i = 0; i < 300; ++i) {
     bytes mutated = der;
     for (int k = 0; k < 3; ++k) mutated[rng() % mutated.size()] = static_cast<std::uint8_t>(byte(rng));
-    if (auto r = parse_ek_certificate(mutated)) (void)validate(*r.value);
+    if (auto r = parse_ek_certificate(mutated)) (void)validate(*r);
   }
   CHECK_FALSE(parse_ek_certificate(bytes(max_ek_certificate_input + 1, 0x30)));
 }

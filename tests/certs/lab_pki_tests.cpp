@@ -190,12 +190,12 @@ TEST_CASE("each software EK: key, certificate and TPM2B_PUBLIC agree, and the pu
     auto blob = read_file(lab().path_of(e.public_area));
     REQUIRE(blob);
     auto parsed = tpm::parse_public2b(*blob);
-    REQUIRE_MESSAGE(parsed.value, parsed.error);
+    REQUIRE_MESSAGE(parsed, parsed.error());
     CHECK(parsed.consumed == blob->size());
-    auto from_public = tpm::public_key_from_public(*parsed.value);
+    auto from_public = tpm::public_key_from_public(*parsed);
     REQUIRE(from_public);
     CHECK(EVP_PKEY_eq(from_public.get(), X509_get0_pubkey(cert.get())) == 1);
-    auto cls = tpm::classify_ek_public(*parsed.value);
+    auto cls = tpm::classify_ek_public(*parsed);
     CHECK_MESSAGE(cls.label() == e.tpl, cls.reason);
     char nv[16];
     std::snprintf(nv, sizeof nv, "0x%08x", tpm::find_ek_template(e.tpl)->cert_nv_index);

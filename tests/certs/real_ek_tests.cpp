@@ -124,9 +124,9 @@ ek_certificate read_ek(const std::string& file) {
   auto data = read_file(real_ek_dir / "ek" / file);
   REQUIRE(data);
   auto r = parse_ek_certificate(*data);
-  INFO(file << ": " << r.error);
+  INFO(file << ": " << r.error());
   REQUIRE(r);
-  return std::move(*r.value);
+  return std::move(*r);
 }
 
 std::set<ek_finding_kind> kinds(const std::vector<ek_finding>& findings) {
@@ -279,7 +279,7 @@ TEST_CASE("hostile input: every truncation of real EK certificates and blobs nev
     if (pem) {
       auto full = parse_ek_certificate(input);
       REQUIRE(full);
-      input = full.value->der;
+      input = full->der;
     }
     std::size_t accepted = 0;
     for (std::size_t n = 0; n < input.size(); ++n)

@@ -172,15 +172,15 @@ TEST_CASE("a reload with errors leaves the store in use working") {
   std::shared_ptr<const trust_store> in_use = load({good_dir.path()}).store;
   auto ek = parse_ek_certificate(der_of(make_ek(rsa_key(2048, 10), c.issuing).get()));
   REQUIRE(ek);
-  REQUIRE(validate_ek_chain(*ek.value, *in_use).ok());
+  REQUIRE(validate_ek_chain(*ek, *in_use).ok());
 
   write_text(bad_dir.path() / "IFX" / "RootCA" / "root.pem", "garbage");
   auto reload = load({bad_dir.path()});
   CHECK(reload.errors.size() == 1);
   CHECK(reload.store != in_use);
-  CHECK(validate_ek_chain(*ek.value, *reload.store).failure == ek_chain_failure::unknown_issuer);
+  CHECK(validate_ek_chain(*ek, *reload.store).failure == ek_chain_failure::unknown_issuer);
   // The caller kept `in_use`: untouched by the failed reload.
-  CHECK(validate_ek_chain(*ek.value, *in_use).ok());
+  CHECK(validate_ek_chain(*ek, *in_use).ok());
   CHECK(in_use->anchors().size() == 1);
 }
 
@@ -195,10 +195,10 @@ TEST_CASE("lab: every lab EK validates against the lab trust store and its key f
     auto data = read_file(m.path_of(e.certificate));
     REQUIRE(data);
     auto ek = parse_ek_certificate(*data);
-    INFO(ek.error);
+    INFO(ek.error());
     REQUIRE(ek);
-    CHECK(ek.value->findings.empty());
-    auto chain = validate_ek_chain(*ek.value, *r.store);
+    CHECK(ek->findings.empty());
+    auto chain = validate_ek_chain(*ek, *r.store);
     INFO(chain.reason);
     REQUIRE(chain.ok());
     REQUIRE(chain.issuing_ca);
@@ -209,7 +209,7 @@ TEST_CASE("lab: every lab EK validates against the lab trust store and its key f
     REQUIRE(pub);
     auto area = tpm::parse_public2b(*pub);
     REQUIRE(area);
-    auto key = check_ek_key(*ek.value, *area, tpm::find_ek_template(e.tpl));
+    auto key = check_ek_key(*ek, *area, tpm::find_ek_template(e.tpl));
     INFO(key.reason);
     CHECK(key.ok());
     CHECK(key.classification.label() == e.tpl);

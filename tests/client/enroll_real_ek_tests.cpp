@@ -35,14 +35,14 @@ TEST_CASE("AIK URL of real EK certificates: KeyId = SKI of the vendor CA that is
     auto ek = certs::parse_ek_certificate(*der);
     REQUIRE(ek);
     const auto ca = certs::ca_identity_of(certs::load_certificate(real / "trust" / c.issuing_ca).get());
-    auto url = client::derive_aik_url(*ek.value);
-    REQUIRE_MESSAGE(url.value, url.error);
-    CHECK(url.value->url == "https://" + std::string(c.vendor) + "-KeyId-" + ca.key_id +
+    auto url = client::derive_aik_url(*ek);
+    REQUIRE_MESSAGE(url, url.error());
+    CHECK(url->url == "https://" + std::string(c.vendor) + "-KeyId-" + ca.key_id +
                                 ".microsoftaik.azure.net/templates/Aik/scep");
   }
   // Pluton: Microsoft's own manufacturer id.
   auto pluton = certs::parse_ek_certificate(*read_file(real / "ek" / "msft-pluton-keyattestcsr-rsa2048.pem"));
   REQUIRE(pluton);
-  CHECK(client::derive_aik_url(*pluton.value).value->vendor == "MSFT");
+  CHECK(client::derive_aik_url(*pluton)->vendor == "MSFT");
 }
 

@@ -66,8 +66,8 @@ struct world {
     auto der = read_file(lab.path_of(e.certificate));
     REQUIRE(der);
     auto parsed = certs::parse_ek_certificate(*der);
-    REQUIRE_MESSAGE(parsed, parsed.error);
-    return std::move(*parsed.value);
+    REQUIRE_MESSAGE(parsed, parsed.error());
+    return std::move(*parsed);
   }
 };
 
@@ -190,10 +190,10 @@ TEST_CASE("the AIK URL of every lab EK names its authority, as Windows derives i
     CAPTURE(ek.id);
     auto cert = w().ek_certificate(ek);
     auto url = client::derive_aik_url(cert);
-    REQUIRE_MESSAGE(url.value, url.error);
-    CHECK(url.value->url == "https://" + ek.authority + ".microsoftaik.azure.net/templates/Aik/scep");
-    CHECK(url.value->vendor == ek.vendor);
-    CHECK(url.value->label == ek.authority);
+    REQUIRE_MESSAGE(url, url.error());
+    CHECK(url->url == "https://" + ek.authority + ".microsoftaik.azure.net/templates/Aik/scep");
+    CHECK(url->vendor == ek.vendor);
+    CHECK(url->label == ek.authority);
   }
 }
 
@@ -208,37 +208,37 @@ TEST_CASE("AIK URL: NameId without an AKI, --vendor, other domains, manufacturer
   auto no_aki = w().ek_certificate(ek);
   no_aki.authority_key_id.clear();
   auto name_id = client::derive_aik_url(no_aki);
-  REQUIRE(name_id.value);
-  CHECK(name_id.value->label == ek.vendor + "-NameId-" + authority->name_id);
+  REQUIRE(name_id);
+  CHECK(name_id->label == ek.vendor + "-NameId-" + authority->name_id);
 
   auto overridden = client::derive_aik_url(cert, std::string("XYZ"), "aik.lab.example");
-  REQUIRE(overridden.value);
-  CHECK(overridden.value->url == "https://XYZ-KeyId-" + authority->key_id + ".aik.lab.example/templates/Aik/scep");
-  CHECK(overridden.value->vendor_source == "--vendor");
-  CHECK_FALSE(client::derive_aik_url(cert, std::string("I F X")).value);
-  CHECK_FALSE(client::derive_aik_url(cert, std::string("")).value);
+  REQUIRE(overridden);
+  CHECK(overridden->url == "https://XYZ-KeyId-" + authority->key_id + ".aik.lab.example/templates/Aik/scep");
+  CHECK(overridden->vendor_source == "--vendor");
+  CHECK_FALSE(client::derive_aik_url(cert, std::string("I F X")));
+  CHECK_FALSE(client::derive_aik_url(cert, std::string("")));
 
   // swtpm's EK certificates name IBM by its PCI id, which the TCG registry does not list.
   auto swtpm_like = w().ek_certificate(ek);
   swtpm_like.tpm.manufacturer = "id:00001014";
   auto refused = client::derive_aik_url(swtpm_like);
-  CHECK_FALSE(refused.value);
-  CHECK(contains(refused.error, "--vendor"));
-  CHECK(client::derive_aik_url(swtpm_like, std::string("IBM")).value->label == "IBM-KeyId-" + authority->key_id);
+  CHECK_FALSE(refused);
+  CHECK(contains(refused.error(), "--vendor"));
+  CHECK(client::derive_aik_url(swtpm_like, std::string("IBM"))->label == "IBM-KeyId-" + authority->key_id);
   // The TPM's own TPM2_PT_MANUFACTURER ("IBM" for libtpms) stands in where the back end can read it...
   auto from_tpm = client::derive_aik_url(swtpm_like, std::nullopt, client::default_aik_domain, 0x49424D00);
-  REQUIRE_MESSAGE(from_tpm.value, from_tpm.error);
-  CHECK(from_tpm.value->label == "IBM-KeyId-" + authority->key_id);
-  CHECK(contains(from_tpm.value->vendor_source, "TPM2_PT_MANUFACTURER id:49424D00"));
-  CHECK(contains(from_tpm.value->vendor_source, "the EK certificate says id:00001014"));
+  REQUIRE_MESSAGE(from_tpm, from_tpm.error());
+  CHECK(from_tpm->label == "IBM-KeyId-" + authority->key_id);
+  CHECK(contains(from_tpm->vendor_source, "TPM2_PT_MANUFACTURER id:49424D00"));
+  CHECK(contains(from_tpm->vendor_source, "the EK certificate says id:00001014"));
   // ...but not over a certificate whose manufacturer the registry knows, nor over --vendor, nor when unknown too.
-  CHECK(client::derive_aik_url(cert, std::nullopt, client::default_aik_domain, 0x49424D00).value->vendor == ek.vendor);
-  CHECK(client::derive_aik_url(swtpm_like, std::string("XYZ"), client::default_aik_domain, 0x49424D00).value->vendor ==
+  CHECK(client::derive_aik_url(cert, std::nullopt, client::default_aik_domain, 0x49424D00)->vendor == ek.vendor);
+  CHECK(client::derive_aik_url(swtpm_like, std::string("XYZ"), client::default_aik_domain, 0x49424D00)->vendor ==
         "XYZ");
-  CHECK_FALSE(client::derive_aik_url(swtpm_like, std::nullopt, client::default_aik_domain, 0x01020304).value);
+  CHECK_FALSE(client::derive_aik_url(swtpm_like, std::nullopt, client::default_aik_domain, 0x01020304));
   swtpm_like.tpm.manufacturer.clear();
-  CHECK(contains(client::derive_aik_url(swtpm_like).error, "names no TPM manufacturer"));
-  CHECK(client::derive_aik_url(swtpm_like, std::nullopt, client::default_aik_domain, 0x49424D00).value->vendor == "IBM");
+  CHECK(contains(client::derive_aik_url(swtpm_like).error(), "names no TPM manufacturer"));
+  CHECK(client::derive_aik_url(swtpm_like, std::nullopt, client::default_aik_domain, 0x49424D00)->vendor == "IBM");
 }
 
 TEST_CASE("EK certificate NV indices: RSA before ECC, low range first; --ek-index by hex or template") {
@@ -348,23 +348,23 @@ TEST_CASE("TCG vendor IDs: each code is its ID in ASCII; lookups by id:, case-in
 
 TEST_CASE("service URLs and --connect-to") {
   auto u = client::parse_service_url("https://IFX-KeyId-ab.microsoftaik.azure.net/templates/Aik/scep");
-  REQUIRE(u.url);
-  CHECK(u.url->host == "IFX-KeyId-ab.microsoftaik.azure.net");
-  CHECK(u.url->port == 443);
-  CHECK(u.url->authority() == "IFX-KeyId-ab.microsoftaik.azure.net");
-  CHECK(u.url->path == "/templates/Aik/scep");
+  REQUIRE(u);
+  CHECK(u->host == "IFX-KeyId-ab.microsoftaik.azure.net");
+  CHECK(u->port == 443);
+  CHECK(u->authority() == "IFX-KeyId-ab.microsoftaik.azure.net");
+  CHECK(u->path == "/templates/Aik/scep");
 
   auto v6 = client::parse_service_url("http://[::1]:8080/templates/Aik/scep");
-  REQUIRE(v6.url);
-  CHECK(v6.url->host == "::1");
-  CHECK(v6.url->authority() == "[::1]:8080");
-  CHECK(v6.url->text() == "http://[::1]:8080/templates/Aik/scep");
-  CHECK(client::parse_service_url("https://h:8443").url->path == "/");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(v6->authority() == "[::1]:8080");
+  CHECK(v6->text() == "http://[::1]:8080/templates/Aik/scep");
+  CHECK(client::parse_service_url("https://h:8443")->path == "/");
 
   for (const char* bad : {"ftp://h/x", "https://h/x?operation=GetCACaps", "https://u@h/x", "https://h:0/x",
                           "https://h:99999/x", "https:///x", "https://::1/x", "h/x", "https://h/a b"}) {
     CAPTURE(bad);
-    CHECK_FALSE(client::parse_service_url(bad).url);
+    CHECK_FALSE(client::parse_service_url(bad));
   }
 
   auto c = client::parse_connect_to("127.0.0.1:8443");
@@ -438,20 +438,20 @@ TEST_CASE("GetCACert: CA and both RA certificates in any order; RA certificates 
   };
 
   auto ok = client::identify_ra_certificates(certs_of({ifx.ra_encryption.get(), ifx.issuing_ca.get(), ifx.ra_signing.get()}));
-  REQUIRE_MESSAGE(ok.value, ok.error);
-  CHECK(X509_cmp(ok.value->ca.get(), ifx.issuing_ca.get()) == 0);
-  CHECK(X509_cmp(ok.value->signing.get(), ifx.ra_signing.get()) == 0);
-  CHECK(X509_cmp(ok.value->encryption.get(), ifx.ra_encryption.get()) == 0);
+  REQUIRE_MESSAGE(ok, ok.error());
+  CHECK(X509_cmp(ok->ca.get(), ifx.issuing_ca.get()) == 0);
+  CHECK(X509_cmp(ok->signing.get(), ifx.ra_signing.get()) == 0);
+  CHECK(X509_cmp(ok->encryption.get(), ifx.ra_encryption.get()) == 0);
 
   auto foreign = client::identify_ra_certificates(certs_of({ifx.issuing_ca.get(), stm.ra_signing.get(), ifx.ra_encryption.get()}));
-  CHECK_FALSE(foreign.value);
-  CHECK(foreign.untrusted);
-  CHECK(contains(foreign.error, "RA signing certificate does not chain"));
+  CHECK_FALSE(foreign);
+  CHECK(foreign.error().untrusted);
+  CHECK(contains(foreign.error().message, "RA signing certificate does not chain"));
 
   auto missing = client::identify_ra_certificates(certs_of({ifx.issuing_ca.get(), ifx.ra_signing.get()}));
-  CHECK_FALSE(missing.value);
-  CHECK_FALSE(missing.untrusted);
-  CHECK(contains(missing.error, "no RA encryption certificate"));
+  CHECK_FALSE(missing);
+  CHECK_FALSE(missing.error().untrusted);
+  CHECK(contains(missing.error().message, "no RA encryption certificate"));
 }
 
 TEST_CASE("the flow in-process: an L-1 EK is enrolled, and the report reads like certreq's") {

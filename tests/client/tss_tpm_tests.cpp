@@ -102,9 +102,9 @@ TEST_CASE("tss_tpm: EK, AIK with its creation proof, TPM2_Sign and ActivateCrede
 
     const bytes nonce = random_bytes(16);
     const auto proof = t.create_aik(nonce);
-    CHECK(pt::check_aik_public(proof.aik_public).passed());
+    CHECK(pt::check_aik_public(proof.aik_public).has_value());
     const auto verdict = pt::verify_aik_creation(proof, {nonce, std::nullopt});
-    CHECK_MESSAGE(verdict.passed(), verdict.message());
+    CHECK_MESSAGE(verdict.has_value(), describe(verdict));
 
     // More than one TPM2_SequenceUpdate's worth (1024 bytes), as a PKCS#10 with an EK certificate is.
     const bytes request = random_bytes(2500);
@@ -282,7 +282,7 @@ TEST_CASE("tss_tpm: an ECC P-256 AIK (--aik-type ecc): creation proof, ECDSA req
     CHECK(proof.aik_public.type == pt::alg::ecc);
     CHECK(proof.aik_public.scheme.scheme == pt::alg::ecdsa);
     const auto verdict = pt::verify_aik_creation(proof, {nonce, std::nullopt});
-    CHECK_MESSAGE(verdict.passed(), verdict.message());
+    CHECK_MESSAGE(verdict.has_value(), describe(verdict));
 
     // A whole PKCS#10 signed through the TPM verifies as ecdsa-with-SHA256.
     auto aik_key = pt::public_key_from_public(proof.aik_public);
@@ -292,9 +292,9 @@ TEST_CASE("tss_tpm: an ECC P-256 AIK (--aik-type ecc): creation proof, ECDSA req
     parts.sign = [&t](byte_view tbs) { return t.sign_with_aik(tbs); };
     parts.attestation_statement = random_bytes(1500);  // more than one TPM2_SequenceUpdate
     auto parsed = protocol::wcce::parse_identity_request(protocol::wcce::build_identity_request(parts));
-    REQUIRE_MESSAGE(parsed.request, parsed.error);
-    CHECK(X509_REQ_verify(parsed.request->csr.get(), aik_key.get()) == 1);
-    CHECK(X509_REQ_get_signature_nid(parsed.request->csr.get()) == NID_ecdsa_with_SHA256);
+    REQUIRE_MESSAGE(parsed, parsed.error());
+    CHECK(X509_REQ_verify(parsed->csr.get(), aik_key.get()) == 1);
+    CHECK(X509_REQ_get_signature_nid(parsed->csr.get()) == NID_ecdsa_with_SHA256);
 
     const bytes secret = random_bytes(32);
     auto blob = pt::make_credential(ek_area, *pt::object_name(proof.aik_public), secret);

@@ -41,25 +41,25 @@ TEST_CASE("CertRep PENDING carries its attributes; SUCCESS its certificates; FAI
   pending.attributes = {{"1.3.6.1.4.1.311.21.28", bytes{1, 2, 3}}, {"1.3.6.1.4.1.311.21.34", bytes{'s', 't'}}};
   auto der = build_cert_rep(pending, f.a().ra_signing.get(), f.a().ra_signing_key.get(), rsa_self.get());
   auto parsed = parse_cert_rep(der, f.a().ra_signing.get(), rsa_self.get(), rsa.get());
-  REQUIRE_MESSAGE(parsed.rep, parsed.error);
-  CHECK(parsed.rep->status == pki_status::pending);
-  CHECK(parsed.rep->transaction_id == "tid");
-  CHECK(parsed.rep->recipient_nonce == bytes(16, 9));
-  CHECK(parsed.rep->sender_nonce.size() == 16);
-  REQUIRE(parsed.rep->attribute("1.3.6.1.4.1.311.21.28"));
-  CHECK(*parsed.rep->attribute("1.3.6.1.4.1.311.21.28") == bytes{1, 2, 3});
-  CHECK(*parsed.rep->attribute("1.3.6.1.4.1.311.21.34") == bytes{'s', 't'});
+  REQUIRE_MESSAGE(parsed, parsed.error());
+  CHECK(parsed->status == pki_status::pending);
+  CHECK(parsed->transaction_id == "tid");
+  CHECK(parsed->recipient_nonce == bytes(16, 9));
+  CHECK(parsed->sender_nonce.size() == 16);
+  REQUIRE(parsed->attribute("1.3.6.1.4.1.311.21.28"));
+  CHECK(*parsed->attribute("1.3.6.1.4.1.311.21.28") == bytes{1, 2, 3});
+  CHECK(*parsed->attribute("1.3.6.1.4.1.311.21.34") == bytes{'s', 't'});
 
   // Signed by someone else than the RA: refused.
   auto other = authority_directory::from_lab(load_lab_manifest(AIKMOCK_TEST_LAB_DIR)).all()[1];
-  CHECK_FALSE(parse_cert_rep(der, other->ra_signing.get(), rsa_self.get(), rsa.get()).rep);
+  CHECK_FALSE(parse_cert_rep(der, other->ra_signing.get(), rsa_self.get(), rsa.get()));
   // Alter a signed attribute (the challenge's bytes 01 02 03): the signature no longer holds.
   auto tampered = der;
   const bytes marker{0x04, 0x03, 0x01, 0x02, 0x03};
   auto at = std::search(tampered.begin(), tampered.end(), marker.begin(), marker.end());
   REQUIRE(at != tampered.end());
   at[4] ^= 1;
-  CHECK_FALSE(parse_cert_rep(tampered, f.a().ra_signing.get(), rsa_self.get(), rsa.get()).rep);
+  CHECK_FALSE(parse_cert_rep(tampered, f.a().ra_signing.get(), rsa_self.get(), rsa.get()));
 
   cert_rep success;
   success.transaction_id = "tid";
@@ -67,12 +67,12 @@ TEST_CASE("CertRep PENDING carries its attributes; SUCCESS its certificates; FAI
   success.certificates = {f.a().ra_encryption.get(), f.a().issuing_ca.get()};
   auto sder = build_cert_rep(success, f.a().ra_signing.get(), f.a().ra_signing_key.get(), rsa_self.get());
   auto s = parse_cert_rep(sder, f.a().ra_signing.get(), rsa_self.get(), rsa.get());
-  REQUIRE_MESSAGE(s.rep, s.error);
-  CHECK(s.rep->status == pki_status::success);
-  REQUIRE(s.rep->certificates.size() == 2);
-  CHECK(X509_cmp(s.rep->certificates[0].get(), f.a().ra_encryption.get()) == 0);
+  REQUIRE_MESSAGE(s, s.error());
+  CHECK(s->status == pki_status::success);
+  REQUIRE(s->certificates.size() == 2);
+  CHECK(X509_cmp(s->certificates[0].get(), f.a().ra_encryption.get()) == 0);
   // Only the requester can open it.
-  CHECK_FALSE(parse_cert_rep(sder, f.a().ra_signing.get(), f.self.get(), f.key.get()).rep);
+  CHECK_FALSE(parse_cert_rep(sder, f.a().ra_signing.get(), f.self.get(), f.key.get()));
 
   cert_rep failure;
   failure.status = pki_status::failure;
@@ -81,9 +81,9 @@ TEST_CASE("CertRep PENDING carries its attributes; SUCCESS its certificates; FAI
   failure.recipient_nonce = bytes(16, 1);
   auto fder = build_cert_rep(failure, f.a().ra_signing.get(), f.a().ra_signing_key.get(), f.self.get());
   auto fr = parse_cert_rep(fder, f.a().ra_signing.get(), f.self.get(), f.key.get());
-  REQUIRE(fr.rep);
-  CHECK(fr.rep->status == pki_status::failure);
-  CHECK(fr.rep->failure == fail_info::bad_request);
+  REQUIRE(fr);
+  CHECK(fr->status == pki_status::failure);
+  CHECK(fr->failure == fail_info::bad_request);
 
-  for (std::size_t n = 0; n < der.size(); n += 13) CHECK_FALSE(parse_cert_rep(byte_view(der).first(n), f.a().ra_signing.get(), rsa_self.get(), rsa.get()).rep);
+  for (std::size_t n = 0; n < der.size(); n += 13) CHECK_FALSE(parse_cert_rep(byte_view(der).first(n), f.a().ra_signing.get(), rsa_self.get(), rsa.get()));
 }

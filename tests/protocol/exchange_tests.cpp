@@ -77,18 +77,18 @@ outcome enroll(const scep::scep_service& s, const certs::authority& a, client::t
   if (out.round1.status != 200) return out;
   REQUIRE(out.round1.content_type == "application/x-pki-message");
   auto rep = scep::parse_cert_rep(as_bytes(out.round1.body), a.ra_signing.get(), me.certificate.get(), me.key.get());
-  REQUIRE_MESSAGE(rep.rep, rep.error);
-  CHECK(rep.rep->transaction_id == r1.transaction_id);
-  CHECK(rep.rep->recipient_nonce == r1.sender_nonce);
-  auto challenge = client::challenge_of(*rep.rep);
+  REQUIRE_MESSAGE(rep, rep.error());
+  CHECK(rep->transaction_id == r1.transaction_id);
+  CHECK(rep->recipient_nonce == r1.sender_nonce);
+  auto challenge = client::challenge_of(*rep);
   REQUIRE(challenge);
   auto secret = tpm.activate(challenge->blob);
   REQUIRE_MESSAGE(secret, secret.error().reason);
   out.round2 = post(s, a, client::build_round2(*challenge, *secret, r1.transaction_id, a.ra_encryption.get(), me));
   if (out.round2->status != 200) return out;
   auto done = scep::parse_cert_rep(as_bytes(out.round2->body), a.ra_signing.get(), me.certificate.get(), me.key.get());
-  REQUIRE_MESSAGE(done.rep, done.error);
-  out.issued = std::move(*done.rep);
+  REQUIRE_MESSAGE(done, done.error());
+  out.issued = std::move(*done);
   return out;
 }
 
@@ -166,8 +166,8 @@ TEST_CASE("round 2 refusals: wrong secret, replay, tampered state, another autho
   auto first = post(s, a, r1.message);
   REQUIRE(first.status == 200);
   auto rep = scep::parse_cert_rep(as_bytes(first.body), a.ra_signing.get(), me.certificate.get(), me.key.get());
-  REQUIRE(rep.rep);
-  auto challenge = *client::challenge_of(*rep.rep);
+  REQUIRE(rep);
+  auto challenge = *client::challenge_of(*rep);
   auto secret = *tpm.activate(challenge.blob);
   auto answer = [&](const client::pending_challenge& c, const bytes& sec, const certs::authority& to) {
     return post(s, to, client::build_round2(c, sec, r1.transaction_id, to.ra_encryption.get(), me));
@@ -239,13 +239,13 @@ TEST_CASE("round 1 carries the TPM's EK certificate chain in EK_INFO, at most th
   auto me = client::scep_identity::make();
   auto r1 = client::build_round1(tpm, a.ra_encryption.get(), me);
   auto msg = scep::parse_pki_message(r1.message, a.ra_encryption.get(), a.ra_encryption_key.get());
-  REQUIRE_MESSAGE(msg.message, msg.error);
-  auto request = wcce::parse_identity_request(msg.message->content);
-  REQUIRE_MESSAGE(request.request, request.error);
-  REQUIRE(request.request->ek_info);
-  auto info = wcce::open_ek_info(*request.request->ek_info, a.ra_encryption.get(), a.ra_encryption_key.get());
-  REQUIRE_MESSAGE(info.value, info.error);
-  CHECK(info.value->other_certificates == std::vector<bytes>(tpm.chain.begin(), tpm.chain.begin() + 3));
+  REQUIRE_MESSAGE(msg, msg.error());
+  auto request = wcce::parse_identity_request(msg->content);
+  REQUIRE_MESSAGE(request, request.error());
+  REQUIRE(request->ek_info);
+  auto info = wcce::open_ek_info(*request->ek_info, a.ra_encryption.get(), a.ra_encryption_key.get());
+  REQUIRE_MESSAGE(info, info.error());
+  CHECK(info->other_certificates == std::vector<bytes>(tpm.chain.begin(), tpm.chain.begin() + 3));
 
   // The service takes them as helpers for the chain and still serves the request.
   auto s = w().service("tcg-complete");
@@ -259,7 +259,7 @@ TEST_CASE("round 1: a PKCS#10 not signed by the attested AIK is refused, unless 
   auto me = client::scep_identity::make();
   auto r1 = client::build_round1(tpm, a.ra_encryption.get(), me);
   auto msg = scep::parse_pki_message(r1.message, a.ra_encryption.get(), a.ra_encryption_key.get());
-  REQUIRE_MESSAGE(msg.message, msg.error);
+  REQUIRE_MESSAGE(msg, msg.error());
 
   // The same request around another PKCS#10, as a client would send it.
   auto rewrapped = [&](const bytes& csr) {
@@ -268,11 +268,11 @@ TEST_CASE("round 1: a PKCS#10 not signed by the attested AIK is refused, unless 
     r.sender_nonce = r1.sender_nonce;
     return scep::build_pki_message(r, csr, a.ra_encryption.get(), me.certificate.get(), me.key.get());
   };
-  bytes bad_signature = msg.message->content;
+  bytes bad_signature = msg->content;
   bad_signature.back() ^= 0x01;  // the last byte of the signature BIT STRING
   auto other_signer = [&] {
-    const unsigned char* p = msg.message->content.data();
-    aikmock::x509_req_ptr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(msg.message->content.size())));
+    const unsigned char* p = msg->content.data();
+    aikmock::x509_req_ptr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(msg->content.size())));
     REQUIRE(req);
     auto other = certs::generate_rsa_key(2048);
     REQUIRE(X509_REQ_set_pubkey(req.get(), other.get()) == 1);
@@ -291,7 +291,7 @@ TEST_CASE("round 1: a PKCS#10 not signed by the attested AIK is refused, unless 
     for (const auto& step : refused.policy_trace) trace += step + "\n";
     CHECK_MESSAGE(trace.find("request-signature: failed: " + why) != std::string::npos, trace);
   }
-  CHECK(post(strict, a, rewrapped(msg.message->content)).status == 200);  // the original still passes
+  CHECK(post(strict, a, rewrapped(msg->content)).status == 200);  // the original still passes
 
   const fs::path waived = fs::path(AIKMOCK_TEST_LAB_DIR).parent_path() / "exchange_tests-waived-policy.json";
   write_file(waived, as_bytes(R"({"name":"waived","credentialProfile":"tcg","requireRequestSignature":false})"));

@@ -20,12 +20,12 @@ namespace wcce = aikmock::protocol::wcce;
 TEST_CASE("a software AIK's creation proof verifies, with its nonce") {
   for (auto type : {tpm::alg::rsa, tpm::alg::ecc}) {
     auto aik = client::create_soft_aik(type);
-    CHECK(tpm::check_aik_public(aik.public_area).passed());
+    CHECK(tpm::check_aik_public(aik.public_area).has_value());
     const bytes nonce{1, 2, 3, 4};
     auto proof = client::certify_creation(aik, nonce);
     auto verdict = tpm::verify_aik_creation(proof, {.nonce = nonce, .outside_info = {}});
-    CHECK_MESSAGE(verdict.passed(), verdict.message());
-    CHECK_FALSE(tpm::verify_aik_creation(proof, {.nonce = bytes{9}, .outside_info = {}}).passed());
+    CHECK_MESSAGE(verdict.has_value(), describe(verdict));
+    CHECK_FALSE(tpm::verify_aik_creation(proof, {.nonce = bytes{9}, .outside_info = {}}).has_value());
   }
 }
 
@@ -59,8 +59,8 @@ TEST_CASE("identity request: EK info, AIK info, KAST and the EK public survive t
   auto csr = wcce::build_identity_request(parts);
 
   auto parsed = wcce::parse_identity_request(csr);
-  REQUIRE_MESSAGE(parsed.request, parsed.error);
-  const auto& r = *parsed.request;
+  REQUIRE_MESSAGE(parsed, parsed.error());
+  const auto& r = *parsed;
   REQUIRE(r.ek_info);
   REQUIRE(r.aik_info);
   REQUIRE(r.attestation_statement);
@@ -71,22 +71,22 @@ TEST_CASE("identity request: EK info, AIK info, KAST and the EK public survive t
   CHECK(X509_REQ_verify(r.csr.get(), aik.key.get()) == 1);
 
   auto opened = wcce::open_ek_info(*r.ek_info, a.ra_encryption.get(), a.ra_encryption_key.get());
-  REQUIRE_MESSAGE(opened.value, opened.error);
-  CHECK(opened.value->ek_public_key == ek_info.ek_public_key);
-  CHECK(opened.value->ek_certificate == ek_cert);
+  REQUIRE_MESSAGE(opened, opened.error());
+  CHECK(opened->ek_public_key == ek_info.ek_public_key);
+  CHECK(opened->ek_certificate == ek_cert);
   auto opened_aik = wcce::open_aik_info(*r.aik_info, a.ra_encryption.get(), a.ra_encryption_key.get());
-  REQUIRE_MESSAGE(opened_aik.value, opened_aik.error);
-  CHECK(opened_aik.value->aik_public_key == aik_info.aik_public_key);
+  REQUIRE_MESSAGE(opened_aik, opened_aik.error());
+  CHECK(opened_aik->aik_public_key == aik_info.aik_public_key);
 
   // Only the authority it was sealed for can open it.
   const auto& other = *dir.all()[0];
-  CHECK_FALSE(wcce::open_ek_info(*r.ek_info, other.ra_encryption.get(), other.ra_encryption_key.get()).value);
+  CHECK_FALSE(wcce::open_ek_info(*r.ek_info, other.ra_encryption.get(), other.ra_encryption_key.get()));
 
   auto statement = protocol::wcce::parse_kast(*wcce::octet_string_value(*r.attestation_statement));
-  REQUIRE_MESSAGE(statement, statement.error);
-  auto binding = protocol::wcce::parse_tpm20_id_binding(*statement.value);
-  REQUIRE_MESSAGE(binding, binding.error);
-  CHECK(tpm::verify_aik_creation(*binding.value).passed());
+  REQUIRE_MESSAGE(statement, statement.error());
+  auto binding = protocol::wcce::parse_tpm20_id_binding(*statement);
+  REQUIRE_MESSAGE(binding, binding.error());
+  CHECK(tpm::verify_aik_creation(*binding).has_value());
 }
 
 TEST_CASE("EK info without a certificate, and malformed ones") {
@@ -97,11 +97,11 @@ TEST_CASE("EK info without a certificate, and malformed ones") {
   auto ek_key = certs::load_private_key(lab.path_of(lab.eks.front().private_key));
   auto sealed = wcce::seal_ek_info({certs::public_key_der(ek_key.get()), std::nullopt, {}}, a.ra_encryption.get());
   auto opened = wcce::open_ek_info(sealed, a.ra_encryption.get(), a.ra_encryption_key.get());
-  REQUIRE(opened.value);
-  CHECK_FALSE(opened.value->ek_certificate);
+  REQUIRE(opened);
+  CHECK_FALSE(opened->ek_certificate);
 
-  CHECK_FALSE(wcce::open_ek_info(bytes{0x30, 0x00}, a.ra_encryption.get(), a.ra_encryption_key.get()).value);
-  CHECK_FALSE(wcce::open_ek_info({}, a.ra_encryption.get(), a.ra_encryption_key.get()).value);
+  CHECK_FALSE(wcce::open_ek_info(bytes{0x30, 0x00}, a.ra_encryption.get(), a.ra_encryption_key.get()));
+  CHECK_FALSE(wcce::open_ek_info({}, a.ra_encryption.get(), a.ra_encryption_key.get()));
   for (std::size_t n = 1; n < sealed.size(); n += 11)
-    CHECK_FALSE(wcce::open_ek_info(byte_view(sealed).first(n), a.ra_encryption.get(), a.ra_encryption_key.get()).value);
+    CHECK_FALSE(wcce::open_ek_info(byte_view(sealed).first(n), a.ra_encryption.get(), a.ra_encryption_key.get()));
 }

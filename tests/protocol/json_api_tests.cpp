@@ -78,8 +78,8 @@ TEST_CASE("JSON API: challenge, activation, certificate, on a plain host; then r
     CHECK(c["credentialProfile"] == "tcg");
     CHECK(c["expiresAt"].get<std::string>().size() == 20);
     auto blob = tpm::parse_tpm2_tools_credential_file(*from_base64(c["credentialBlob"].get<std::string>()));
-    REQUIRE(blob.value);
-    auto secret = tpm.activate(*blob.value);
+    REQUIRE(blob);
+    auto secret = tpm.activate(*blob);
     REQUIRE(secret);
     json answer{{"state", c["state"]}, {"secret", to_base64(*secret)}};
     auto r2 = call(api, "/aik/v1/certificate", answer, served_by);

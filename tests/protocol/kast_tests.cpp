@@ -69,7 +69,7 @@ TEST_CASE("a KeyAttestationStatement has the documented little-endian header and
   CHECK(std::string(wire.begin(), wire.begin() + 4) == "KAST");
 
   auto parsed = parse_kast(wire);
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(*parsed == statement);
   CHECK(parsed.consumed == wire.size());
 }
@@ -77,7 +77,7 @@ TEST_CASE("a KeyAttestationStatement has the documented little-endian header and
 TEST_CASE("a TPM 1.2 statement and empty parts frame and parse too") {
   key_attestation_statement statement{kast_platform::tpm12, bytes(10, 1), {}, {}};
   auto parsed = parse_kast(marshal_kast(statement));
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(*parsed == statement);
 }
 
@@ -116,7 +116,7 @@ TEST_CASE("KAST header values other than the documented ones are rejected at the
     CAPTURE(c.expected);
     auto parsed = parse_kast(set_u32_le(wire, c.offset, c.value));
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == c.expected);
+    CHECK(parsed.error() == c.expected);
   }
 }
 
@@ -126,7 +126,7 @@ TEST_CASE("a longer KAST header is skipped as an unknown extension") {
   wire.insert(wire.begin() + 28, {0xde, 0xad, 0xbe, 0xef});
   wire = set_u32_le(wire, 12, 32);
   auto parsed = parse_kast(wire);
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(*parsed == statement);
 }
 
@@ -137,26 +137,26 @@ TEST_CASE("KAST sizes that do not add up to the input are named") {
     longer.push_back(0);
     auto parsed = parse_kast(longer);
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error ==
+    CHECK(parsed.error() ==
           "KeyAttestationStatement at offset " + std::to_string(wire.size()) + ": 1 unexpected trailing bytes");
   }
   SUBCASE("a part size far beyond the input") {
     auto parsed = parse_kast(set_u32_le(wire, 16, 0xFFFFFFFF));
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == "KeyAttestationStatement.IdBinding at offset 28: value truncated (needs 4294967295 bytes, " +
+    CHECK(parsed.error() == "KeyAttestationStatement.IdBinding at offset 28: value truncated (needs 4294967295 bytes, " +
                               std::to_string(wire.size() - 28) + " left)");
   }
   SUBCASE("a header size far beyond the input") {
     auto parsed = parse_kast(set_u32_le(wire, 12, 0xFFFFFFFF));
     REQUIRE_FALSE(parsed);
-    CHECK(starts_with(parsed.error, "KeyAttestationStatement.header at offset 28: value truncated"));
+    CHECK(starts_with(parsed.error(), "KeyAttestationStatement.header at offset 28: value truncated"));
   }
   SUBCASE("an input above the cap") {
     bytes huge = wire;
     huge.resize(max_kast_size + 1);
     auto parsed = parse_kast(huge);
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == "KeyAttestationStatement at offset 0: size 65537 exceeds the maximum 65536");
+    CHECK(parsed.error() == "KeyAttestationStatement at offset 0: size 65537 exceeds the maximum 65536");
   }
 }
 
@@ -176,7 +176,7 @@ TEST_CASE("a KADS key attestation blob has the documented header and parses back
   CHECK(to_hex(byte_view(wire).first(24)) == "4b414453020000001800000028000000140000001e000000");
   CHECK(std::string(wire.begin(), wire.begin() + 4) == "KADS");
   auto parsed = parse_kads(wire);
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(*parsed == blob);
 
   check_truncations_name_fields(wire,
@@ -196,18 +196,18 @@ TEST_CASE("KADS header values other than the documented ones are rejected") {
   const bytes wire = marshal_kads({kast_platform::tpm20, bytes(4, 1), bytes(4, 2), bytes(4, 3)});
   auto magic = parse_kads(set_u32_le(wire, 0, kast_magic));
   REQUIRE_FALSE(magic);
-  CHECK(magic.error == "KeyAttestation.Magic at offset 0: 0x5453414B is not 'KADS' (0x5344414B)");
+  CHECK(magic.error() == "KeyAttestation.Magic at offset 0: 0x5453414B is not 'KADS' (0x5344414B)");
   auto platform = parse_kads(set_u32_le(wire, 4, 7));
   REQUIRE_FALSE(platform);
-  CHECK(platform.error == "KeyAttestation.Platform at offset 4: 7 is neither 1 (TPM 1.2) nor 2 (TPM 2.0)");
+  CHECK(platform.error() == "KeyAttestation.Platform at offset 4: 7 is neither 1 (TPM 1.2) nor 2 (TPM 2.0)");
   auto header = parse_kads(set_u32_le(wire, 8, 20));
   REQUIRE_FALSE(header);
-  CHECK(header.error == "KeyAttestation.HeaderSize at offset 8: 20 is less than the 24-byte header");
+  CHECK(header.error() == "KeyAttestation.HeaderSize at offset 8: 20 is less than the 24-byte header");
   bytes longer = wire;
   longer.push_back(0);
   auto trailing = parse_kads(longer);
   REQUIRE_FALSE(trailing);
-  CHECK(trailing.error == "KeyAttestation at offset 36: 1 unexpected trailing bytes");
+  CHECK(trailing.error() == "KeyAttestation at offset 36: 1 unexpected trailing bytes");
 }
 
 // ---------------------------------------------------------------- TPM 2.0 idBinding
@@ -216,9 +216,9 @@ TEST_CASE("the TPM 2.0 idBinding splits into the four parts it was made of") {
   const auto proof = rsa_proof();
   const auto statement = sample_statement();
   auto parsed = parse_kast(marshal_kast(statement));
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   auto split = parse_tpm20_id_binding(*parsed);
-  REQUIRE_MESSAGE(split, split.error);
+  REQUIRE_MESSAGE(split, split.error());
   CHECK(split->aik_public == proof.aik_public);
   CHECK(split->creation_data == proof.creation_data);
   CHECK(split->attest == proof.attest);
@@ -234,7 +234,7 @@ TEST_CASE("a TPM 1.2 statement has no TPM 2.0 idBinding") {
   statement.platform = kast_platform::tpm12;
   auto split = parse_tpm20_id_binding(statement);
   REQUIRE_FALSE(split);
-  CHECK(split.error ==
+  CHECK(split.error() ==
         "KeyAttestationStatement.Platform: 1 is not 2 (TPM 2.0), so the idBinding is no TPM 2.0 creation proof");
 }
 
@@ -269,7 +269,7 @@ TEST_CASE("malformed idBinding parts are named at their own field, with offsets 
     longer.push_back(0);
     auto parsed = split(longer);
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == prefix + "idBinding at offset " + std::to_string(id_binding.size()) +
+    CHECK(parsed.error() == prefix + "idBinding at offset " + std::to_string(id_binding.size()) +
                               ": 1 unexpected trailing bytes");
   }
   SUBCASE("creation data with too many PCR banks") {
@@ -278,14 +278,14 @@ TEST_CASE("malformed idBinding parts are named at their own field, with offsets 
     bad[count_offset + 3] = 17;
     auto parsed = split(bad);
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == prefix + "TPMS_CREATION_DATA.pcrSelect.count at offset " + std::to_string(count_offset) +
+    CHECK(parsed.error() == prefix + "TPMS_CREATION_DATA.pcrSelect.count at offset " + std::to_string(count_offset) +
                               ": 17 banks exceed the maximum 16");
   }
   SUBCASE("an attestation of a type without a layout") {
     const std::size_t type_offset = s.public2b + s.creation_data2b + 2 + 4;
     auto parsed = split(set_u16_be(id_binding, type_offset, st::attest_time));
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == prefix + "TPMS_ATTEST.type at offset " + std::to_string(type_offset) +
+    CHECK(parsed.error() == prefix + "TPMS_ATTEST.type at offset " + std::to_string(type_offset) +
                               ": unsupported attestation type 0x8019 (TIME)");
   }
   SUBCASE("a NULL signature") {
@@ -294,7 +294,7 @@ TEST_CASE("malformed idBinding parts are named at their own field, with offsets 
     bad.insert(bad.end(), {0x00, 0x10});
     auto parsed = split(bad);
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == prefix + "TPMT_SIGNATURE.sigAlg at offset " + std::to_string(sig_start) +
+    CHECK(parsed.error() == prefix + "TPMT_SIGNATURE.sigAlg at offset " + std::to_string(sig_start) +
                               ": NULL: the TPM produced no signature");
   }
   SUBCASE("a creation data TPM2B padded past its structure") {
@@ -302,14 +302,14 @@ TEST_CASE("malformed idBinding parts are named at their own field, with offsets 
     padded.creation_data.push_back(0);
     auto parsed = split(marshal_creation_proof(padded));
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == prefix + "TPM2B_CREATION_DATA at offset " + std::to_string(s.public2b) + ": size " +
+    CHECK(parsed.error() == prefix + "TPM2B_CREATION_DATA at offset " + std::to_string(s.public2b) + ": size " +
                               std::to_string(proof.creation_data.size() + 1) + " but the structure inside uses " +
                               std::to_string(proof.creation_data.size()) + " bytes");
   }
   SUBCASE("an AIK public area of an unknown type") {
     auto parsed = split(set_u16_be(id_binding, 2, 0x0025));
     REQUIRE_FALSE(parsed);
-    CHECK(starts_with(parsed.error, prefix + "TPMT_PUBLIC.type at offset 2: "));
+    CHECK(starts_with(parsed.error(), prefix + "TPMT_PUBLIC.type at offset 2: "));
   }
 }
 
@@ -324,7 +324,7 @@ TEST_CASE("an idBinding made of tpm2-tools style files concatenates to the same 
   w.raw(marshal_signature(proof.signature));
   CHECK(w.data() == marshal_creation_proof(proof));
   auto parsed = parse_creation_proof(w.data());
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(*parsed == proof);
   CHECK(contains(to_hex(w.data()), to_hex(proof.attest)));
 }

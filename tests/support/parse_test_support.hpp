@@ -38,8 +38,8 @@ void check_truncations_name_fields(const bytes& wire, const field_layout& fields
     }
     auto parsed = parse(byte_view(wire).first(length));
     REQUIRE_FALSE(parsed);
-    CHECK_MESSAGE(starts_with(parsed.error, std::string(prefix) + std::string(field) + " at offset "), parsed.error);
-    CHECK_MESSAGE(contains(parsed.error, "truncated"), parsed.error);
+    CHECK_MESSAGE(starts_with(parsed.error(), std::string(prefix) + std::string(field) + " at offset "), parsed.error());
+    CHECK_MESSAGE(contains(parsed.error(), "truncated"), parsed.error());
   }
 }
 

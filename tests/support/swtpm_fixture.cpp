@@ -442,7 +442,7 @@ tpm_object_files swtpm_instance::create_ak(const tpm_object_files& ek, std::stri
   const std::string stem = std::string(label) + "-" + std::to_string(++objects_);
   tpm_object_files ak{path(stem + ".ctx"), path(stem + ".pub"), {}};
   auto ek_public = tpm::parse_public2b(read_bytes(ek.public_area));
-  if (!ek_public) throw std::runtime_error("EK public: " + ek_public.error);
+  if (!ek_public) throw std::runtime_error("EK public: " + ek_public.error());
   const bool rsa = ek_public->type == tpm::alg::rsa;
   const fs::path name_file = path(stem + ".name");
   const fs::path private_file = path(stem + ".priv");
@@ -469,7 +469,7 @@ tpm_object_files swtpm_instance::create_ak(const tpm_object_files& ek, std::stri
 process_result swtpm_instance::activate_credential(const tpm_object_files& ek, const tpm_object_files& ak,
                                                    const fs::path& credential_file, const fs::path& secret_out) {
   auto ek_public = tpm::parse_public2b(read_bytes(ek.public_area));
-  if (!ek_public) throw std::runtime_error("EK public: " + ek_public.error);
+  if (!ek_public) throw std::runtime_error("EK public: " + ek_public.error());
   const tpm::alg_id hash_alg = ek_public->name_alg;
   const bytes a = policy_a(hash_alg);
   bool policy_or = false;
@@ -521,7 +521,7 @@ tpm::tpmt_public public_area_of(const tpm_object_files& object) {
   auto data = read_file(object.public_area);
   if (!data) throw std::runtime_error("cannot read " + object.public_area.string());
   auto area = tpm::parse_public2b(*data);
-  if (!area) throw std::runtime_error(object.public_area.string() + ": " + area.error);
+  if (!area) throw std::runtime_error(object.public_area.string() + ": " + area.error());
   return *area;
 }
 

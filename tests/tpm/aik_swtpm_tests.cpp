@@ -79,13 +79,13 @@ tpm_files create_and_certify(swtpm_instance& tpm, const std::string& key_algorit
 // The proof as this project reads it from the files.
 aik_creation_proof proof_from(const tpm_files& files) {
   auto aik_public = parse_public2b(files.public2b);
-  REQUIRE_MESSAGE(aik_public, aik_public.error);
+  REQUIRE_MESSAGE(aik_public, aik_public.error());
   REQUIRE(aik_public.consumed == files.public2b.size());
   auto creation_data = parse_creation_data2b(files.creation_data2b);
-  REQUIRE_MESSAGE(creation_data, creation_data.error);
+  REQUIRE_MESSAGE(creation_data, creation_data.error());
   REQUIRE(creation_data.consumed == files.creation_data2b.size());
   auto signature = parse_signature(files.signature);
-  REQUIRE_MESSAGE(signature, signature.error);
+  REQUIRE_MESSAGE(signature, signature.error());
   return {*aik_public, bytes(files.creation_data2b.begin() + 2, files.creation_data2b.end()), files.attest,
           *signature};
 }
@@ -100,8 +100,8 @@ bytes id_binding_from(const tpm_files& files) {
 #define CHECK_FAILS_WITH(verdict_expr, expected_check)                                   \
   do {                                                                                   \
     const aik_verdict verdict_ = (verdict_expr);                                         \
-    REQUIRE_FALSE_MESSAGE(verdict_.passed(), "expected " << aik_check_name(expected_check)); \
-    CHECK_MESSAGE(verdict_.failure->check == (expected_check), verdict_.message());      \
+    REQUIRE_FALSE_MESSAGE(verdict_.has_value(), "expected " << aik_check_name(expected_check)); \
+    CHECK_MESSAGE(verdict_.error().check == (expected_check), describe(verdict_));      \
   } while (false)
 
 void check_real_proof(const std::string& key_algorithm, alg_id expected_type) {
@@ -115,7 +115,7 @@ void check_real_proof(const std::string& key_algorithm, alg_id expected_type) {
 
   // What the TPM made, as tpm2-tools reports it, is what this project reads.
   auto attest = parse_attest(files.attest);
-  REQUIRE_MESSAGE(attest, attest.error);
+  REQUIRE_MESSAGE(attest, attest.error());
   CHECK(attest->extra_data == nonce);
   CHECK(bytes(files.creation_hash2b.begin() + 2, files.creation_hash2b.end()) ==
         *hash(alg::sha256, proof.creation_data));
@@ -128,17 +128,17 @@ void check_real_proof(const std::string& key_algorithm, alg_id expected_type) {
 
   {  // the real proof verifies, bare and inside a KeyAttestationStatement
     auto verdict = verify_aik_creation(proof, expected);
-    CHECK_MESSAGE(verdict.passed(), verdict.message());
+    CHECK_MESSAGE(verdict.has_value(), describe(verdict));
 
     const bytes id_binding = id_binding_from(files);
     CHECK(id_binding == marshal_creation_proof(proof));
     auto statement = parse_kast(marshal_kast({kast_platform::tpm20, id_binding, {}, bytes(8, 0x0a)}));
-    REQUIRE_MESSAGE(statement, statement.error);
+    REQUIRE_MESSAGE(statement, statement.error());
     auto split = parse_tpm20_id_binding(*statement);
-    REQUIRE_MESSAGE(split, split.error);
+    REQUIRE_MESSAGE(split, split.error());
     CHECK(*split == proof);
     verdict = verify_aik_creation(*split, expected);
-    CHECK_MESSAGE(verdict.passed(), verdict.message());
+    CHECK_MESSAGE(verdict.has_value(), describe(verdict));
   }
 
   {  // a flipped byte in each part fails with the check that part feeds
@@ -187,8 +187,8 @@ void check_real_proof(const std::string& key_algorithm, alg_id expected_type) {
           continue;
         }
         auto verdict = verify_aik_creation(*split, expected);
-        REQUIRE_FALSE_MESSAGE(verdict.passed(), "byte " << i << " mask " << int(mask) << " passed");
-        outcomes.insert(std::string(aik_check_name(verdict.failure->check)));
+        REQUIRE_FALSE_MESSAGE(verdict.has_value(), "byte " << i << " mask " << int(mask) << " passed");
+        outcomes.insert(std::string(aik_check_name(verdict.error().check)));
       }
     }
     for (std::string_view check : {"parse", "attestedName", "creationHash", "nonce", "signature"}) {

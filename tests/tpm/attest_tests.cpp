@@ -81,7 +81,7 @@ TEST_CASE("creation data is laid out as Part 2 says and parses back to the same 
   CHECK(wire.size() == 129);
 
   auto parsed = parse_creation_data(wire);
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(*parsed == data);
   CHECK(parsed.consumed == wire.size());
   CHECK(marshal_creation_data(*parsed) == wire);
@@ -89,7 +89,7 @@ TEST_CASE("creation data is laid out as Part 2 says and parses back to the same 
   const bytes wire2b = marshal_creation_data2b(data);
   CHECK(to_hex(byte_view(wire2b).first(2)) == "0081");
   auto parsed2b = parse_creation_data2b(wire2b);
-  REQUIRE_MESSAGE(parsed2b, parsed2b.error);
+  REQUIRE_MESSAGE(parsed2b, parsed2b.error());
   CHECK(*parsed2b == data);
 }
 
@@ -102,7 +102,7 @@ TEST_CASE("creation data with several banks, no banks and a hierarchy as parent 
   data.parent_qualified_name = data.parent_name;
   for (const auto& sample : {data, tpms_creation_data{}}) {
     auto parsed = parse_creation_data(marshal_creation_data(sample));
-    REQUIRE_MESSAGE(parsed, parsed.error);
+    REQUIRE_MESSAGE(parsed, parsed.error());
     CHECK(*parsed == sample);
   }
 }
@@ -118,9 +118,9 @@ TEST_CASE("truncating a TPM2B_CREATION_DATA names the TPM2B") {
     CAPTURE(length);
     auto parsed = parse_creation_data2b(byte_view(wire).first(length));
     REQUIRE_FALSE(parsed);
-    CHECK_MESSAGE(starts_with(parsed.error, test::tpm2b_cut_prefix("TPM2B_CREATION_DATA", length)),
-                  parsed.error);
-    CHECK(contains(parsed.error, "truncated"));
+    CHECK_MESSAGE(starts_with(parsed.error(), test::tpm2b_cut_prefix("TPM2B_CREATION_DATA", length)),
+                  parsed.error());
+    CHECK(contains(parsed.error(), "truncated"));
   }
 }
 
@@ -135,7 +135,7 @@ TEST_CASE("creation data sizes above their caps are rejected at the field") {
       bad[3] = static_cast<std::uint8_t>(count);
       auto parsed = parse_creation_data(bad);
       REQUIRE_FALSE(parsed);
-      CHECK(parsed.error == "TPMS_CREATION_DATA.pcrSelect.count at offset 0: " + std::to_string(count) +
+      CHECK(parsed.error() == "TPMS_CREATION_DATA.pcrSelect.count at offset 0: " + std::to_string(count) +
                                 " banks exceed the maximum 16");
     }
   }
@@ -144,30 +144,30 @@ TEST_CASE("creation data sizes above their caps are rejected at the field") {
     bad[6] = 9;
     auto parsed = parse_creation_data(bad);
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error ==
+    CHECK(parsed.error() ==
           "TPMS_CREATION_DATA.pcrSelect.pcrSelections[0].sizeofSelect at offset 6: 9 bytes exceed the maximum 8");
   }
   SUBCASE("a pcrDigest above SHA-512") {
     auto parsed = parse_creation_data(set_u16(wire, 10, 65));
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == "TPMS_CREATION_DATA.pcrDigest at offset 10: size 65 exceeds the maximum 64");
+    CHECK(parsed.error() == "TPMS_CREATION_DATA.pcrDigest at offset 10: size 65 exceeds the maximum 64");
   }
   SUBCASE("a parentName above a SHA-512 Name") {
     auto parsed = parse_creation_data(set_u16(wire, 47, 67));
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == "TPMS_CREATION_DATA.parentName at offset 47: size 67 exceeds the maximum 66");
+    CHECK(parsed.error() == "TPMS_CREATION_DATA.parentName at offset 47: size 67 exceeds the maximum 66");
   }
   SUBCASE("an outsideInfo above a TPMT_HA") {
     auto parsed = parse_creation_data(set_u16(wire, 119, 67));
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == "TPMS_CREATION_DATA.outsideInfo at offset 119: size 67 exceeds the maximum 66");
+    CHECK(parsed.error() == "TPMS_CREATION_DATA.outsideInfo at offset 119: size 67 exceeds the maximum 66");
   }
   SUBCASE("a TPM2B_CREATION_DATA above 1024 bytes") {
     bytes bad{0x04, 0x01};
     bad.resize(2 + 1025);
     auto parsed = parse_creation_data2b(bad);
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == "TPM2B_CREATION_DATA at offset 0: size 1025 exceeds the maximum 1024");
+    CHECK(parsed.error() == "TPM2B_CREATION_DATA at offset 0: size 1025 exceeds the maximum 1024");
   }
 }
 
@@ -178,12 +178,12 @@ TEST_CASE("trailing bytes: an error after a bare TPMS_CREATION_DATA, left alone 
   bare.push_back(0);
   auto parsed = parse_creation_data(bare);
   REQUIRE_FALSE(parsed);
-  CHECK(parsed.error == "TPMS_CREATION_DATA at offset " + std::to_string(size) + ": 1 unexpected trailing bytes");
+  CHECK(parsed.error() == "TPMS_CREATION_DATA at offset " + std::to_string(size) + ": 1 unexpected trailing bytes");
 
   bytes wire2b = marshal_creation_data2b(data);
   wire2b.push_back(0xAB);
   auto parsed2b = parse_creation_data2b(wire2b);
-  REQUIRE_MESSAGE(parsed2b, parsed2b.error);
+  REQUIRE_MESSAGE(parsed2b, parsed2b.error());
   CHECK(parsed2b.consumed == size + 2);
 
   // Padding inside the TPM2B is no longer the structure the TPM hashed.
@@ -193,7 +193,7 @@ TEST_CASE("trailing bytes: an error after a bare TPMS_CREATION_DATA, left alone 
   w.tpm2b(padded);
   auto inside = parse_creation_data2b(w.data());
   REQUIRE_FALSE(inside);
-  CHECK(inside.error == "TPM2B_CREATION_DATA at offset 0: size " + std::to_string(size + 1) +
+  CHECK(inside.error() == "TPM2B_CREATION_DATA at offset 0: size " + std::to_string(size + 1) +
                             " but the structure inside uses " + std::to_string(size) + " bytes");
 }
 
@@ -219,13 +219,13 @@ TEST_CASE("a CREATION attestation is laid out as Part 2 says and parses back to 
   CHECK(to_hex(byte_view(wire).subspan(76, 25)) == "01020304050607080a0b0c0d0e0f1011012122232425262728");
 
   auto parsed = parse_attest(wire);
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(*parsed == attest);
   CHECK(attest_type(*parsed) == st::attest_creation);
   CHECK(marshal_attest(*parsed) == wire);
 
   auto parsed2b = parse_attest2b(marshal_attest2b(attest));
-  REQUIRE_MESSAGE(parsed2b, parsed2b.error);
+  REQUIRE_MESSAGE(parsed2b, parsed2b.error());
   CHECK(*parsed2b == attest);
   CHECK(parsed2b.consumed == 173);
 }
@@ -244,7 +244,7 @@ TEST_CASE("CERTIFY and QUOTE attestations round-trip") {
     const bytes wire = marshal_attest(attest);
     CHECK(to_hex(byte_view(wire).subspan(4, 2)) == tag);
     auto parsed = parse_attest(wire);
-    REQUIRE_MESSAGE(parsed, parsed.error);
+    REQUIRE_MESSAGE(parsed, parsed.error());
     CHECK(*parsed == attest);
     CHECK(attest_type(*parsed) == type);
   }
@@ -284,9 +284,9 @@ TEST_CASE("truncating a TPM2B_ATTEST names the TPM2B") {
     CAPTURE(length);
     auto parsed = parse_attest2b(byte_view(wire).first(length));
     REQUIRE_FALSE(parsed);
-    CHECK_MESSAGE(starts_with(parsed.error, test::tpm2b_cut_prefix("TPM2B_ATTEST", length)),
-                  parsed.error);
-    CHECK(contains(parsed.error, "truncated"));
+    CHECK_MESSAGE(starts_with(parsed.error(), test::tpm2b_cut_prefix("TPM2B_ATTEST", length)),
+                  parsed.error());
+    CHECK(contains(parsed.error(), "truncated"));
   }
 }
 
@@ -294,7 +294,7 @@ TEST_CASE("the parser keeps any magic and leaves judging it to the verifier") {
   auto attest = sample_creation_attest();
   attest.magic = 0x12345678;
   auto parsed = parse_attest(marshal_attest(attest));
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(parsed->magic == 0x12345678);
 }
 
@@ -302,10 +302,10 @@ TEST_CASE("attestation types without a layout here are rejected at the type fiel
   const bytes wire = marshal_attest(sample_creation_attest());
   auto time = parse_attest(set_u16(wire, 4, st::attest_time));
   REQUIRE_FALSE(time);
-  CHECK(time.error == "TPMS_ATTEST.type at offset 4: unsupported attestation type 0x8019 (TIME)");
+  CHECK(time.error() == "TPMS_ATTEST.type at offset 4: unsupported attestation type 0x8019 (TIME)");
   auto unknown = parse_attest(set_u16(wire, 4, 0x1234));
   REQUIRE_FALSE(unknown);
-  CHECK(unknown.error == "TPMS_ATTEST.type at offset 4: unsupported attestation type 0x1234");
+  CHECK(unknown.error() == "TPMS_ATTEST.type at offset 4: unsupported attestation type 0x1234");
 }
 
 TEST_CASE("attestation sizes above their caps are rejected at the field") {
@@ -325,13 +325,13 @@ TEST_CASE("attestation sizes above their caps are rejected at the field") {
     CAPTURE(c.expected);
     auto parsed = parse_attest(set_u16(wire, c.offset, c.size));
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error == c.expected);
+    CHECK(parsed.error() == c.expected);
   }
   bytes huge{0x08, 0x01};
   huge.resize(2 + 2049);
   auto parsed = parse_attest2b(huge);
   REQUIRE_FALSE(parsed);
-  CHECK(parsed.error == "TPM2B_ATTEST at offset 0: size 2049 exceeds the maximum 2048");
+  CHECK(parsed.error() == "TPM2B_ATTEST at offset 0: size 2049 exceeds the maximum 2048");
 }
 
 TEST_CASE("trailing bytes: an error after a bare TPMS_ATTEST, left alone after a TPM2B, an error inside one") {
@@ -340,19 +340,19 @@ TEST_CASE("trailing bytes: an error after a bare TPMS_ATTEST, left alone after a
   bare.push_back(0);
   auto parsed = parse_attest(bare);
   REQUIRE_FALSE(parsed);
-  CHECK(parsed.error == "TPMS_ATTEST at offset 171: 1 unexpected trailing bytes");
+  CHECK(parsed.error() == "TPMS_ATTEST at offset 171: 1 unexpected trailing bytes");
 
   bytes after = marshal_attest2b(attest);
   after.push_back(0);
   auto parsed2b = parse_attest2b(after);
-  REQUIRE_MESSAGE(parsed2b, parsed2b.error);
+  REQUIRE_MESSAGE(parsed2b, parsed2b.error());
   CHECK(parsed2b.consumed == 173);
 
   writer w;
   w.tpm2b(bare);
   auto inside = parse_attest2b(w.data());
   REQUIRE_FALSE(inside);
-  CHECK(inside.error == "TPM2B_ATTEST at offset 0: size 172 but the structure inside uses 171 bytes");
+  CHECK(inside.error() == "TPM2B_ATTEST at offset 0: size 172 but the structure inside uses 171 bytes");
 }
 
 TEST_CASE("errors inside a TPM2B_ATTEST report offsets in the outer input") {
@@ -360,7 +360,7 @@ TEST_CASE("errors inside a TPM2B_ATTEST report offsets in the outer input") {
   wire = set_u16(wire, 2 + 42, 67);  // extraData size
   auto parsed = parse_attest2b(wire);
   REQUIRE_FALSE(parsed);
-  CHECK(parsed.error == "TPMS_ATTEST.extraData at offset 44: size 67 exceeds the maximum 66");
+  CHECK(parsed.error() == "TPMS_ATTEST.extraData at offset 44: size 67 exceeds the maximum 66");
 }
 
 TEST_CASE("marshalling refuses an attestation the wire format cannot carry") {

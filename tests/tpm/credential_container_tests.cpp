@@ -36,7 +36,7 @@ TEST_CASE("tpm2-tools file = BADCC0DE || version 1 || TPM2B_ID_OBJECT || TPM2B_E
   CHECK(to_hex(byte_view(file).first(12)) == "badcc0de0000000100440020");
   CHECK(to_hex(byte_view(file).subspan(78, 4)) == "00440020");  // ENCRYPTED_SECRET size, x.size
   auto parsed = parse_tpm2_tools_credential_file(file);
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(*parsed == blob);
   CHECK(parsed.consumed == file.size());
 }
@@ -47,7 +47,7 @@ TEST_CASE("Windows activation blob = TPM2B_ID_OBJECT || TPM2B_ENCRYPTED_SECRET")
   const bytes file = tpm2_tools_credential_file(blob);
   CHECK(windows == bytes(file.begin() + 8, file.end()));
   auto parsed = parse_windows_activation_blob(windows);
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(*parsed == blob);
   // The two containers are not interchangeable.
   CHECK_FALSE(parse_windows_activation_blob(file));
@@ -61,19 +61,19 @@ TEST_CASE("container parsing is strict and names what broke") {
   bad_magic[0] = 0xde;
   auto m = parse_tpm2_tools_credential_file(bad_magic);
   REQUIRE_FALSE(m);
-  CHECK(contains(m.error, "magic"));
+  CHECK(contains(m.error(), "magic"));
 
   bytes bad_version = file;
   bad_version[7] = 2;
   auto v = parse_tpm2_tools_credential_file(bad_version);
   REQUIRE_FALSE(v);
-  CHECK(contains(v.error, "version"));
+  CHECK(contains(v.error(), "version"));
 
   bytes trailing = file;
   trailing.push_back(0);
   auto t = parse_tpm2_tools_credential_file(trailing);
   REQUIRE_FALSE(t);
-  CHECK(contains(t.error, "trailing"));
+  CHECK(contains(t.error(), "trailing"));
 
   for (std::size_t length = 0; length < file.size(); ++length) {
     CAPTURE(length);
@@ -86,5 +86,5 @@ TEST_CASE("container parsing is strict and names what broke") {
   huge.raw(bytes(max_id_object_size + 1, 0)).u16(0);
   auto h = parse_tpm2_tools_credential_file(huge.data());
   REQUIRE_FALSE(h);
-  CHECK(contains(h.error, "TPM2B_ID_OBJECT"));
+  CHECK(contains(h.error(), "TPM2B_ID_OBJECT"));
 }

@@ -26,7 +26,7 @@ bytes hex(std::string_view text) {
 
 tpmt_public ek_public(std::string_view public2b_hex) {
   auto parsed = parse_public2b(hex(public2b_hex));
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   return *parsed;
 }
 

@@ -46,7 +46,7 @@ const std::vector<software_ek>& lab_eks() {
       auto data = read_file(manifest.path_of(e.public_area));
       REQUIRE(data);
       auto area = parse_public2b(*data);
-      REQUIRE_MESSAGE(area, area.error);
+      REQUIRE_MESSAGE(area, area.error());
       out.push_back(
           {e.id + " (" + e.tpl + ")", e.tpl, *area, certs::load_private_key(manifest.path_of(e.private_key))});
     }
@@ -82,7 +82,7 @@ bytes credential_of(std::size_t size, std::uint8_t first = 1) {
 credential_result<bytes> round_trip(const tpmt_public& area, EVP_PKEY* key, const bytes& name, const bytes& credential,
                                     credential_profile profile) {
   auto blob = make_credential(area, name, credential, profile);
-  if (!blob) return blob.error();
+  if (!blob) return fail(blob.error());
   return activate_credential(key, area, name, *blob);
 }
 

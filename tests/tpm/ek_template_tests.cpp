@@ -117,7 +117,7 @@ TEST_CASE("an EK built from a fresh key round-trips, classifies and gives the ke
 
     bytes wire = marshal_public2b(area);
     auto parsed = parse_public2b(wire);
-    REQUIRE_MESSAGE(parsed, parsed.error);
+    REQUIRE_MESSAGE(parsed, parsed.error());
     CHECK(parsed.consumed == wire.size());
     CHECK(*parsed == area);
 

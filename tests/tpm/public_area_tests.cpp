@@ -45,7 +45,7 @@ tpmt_public keyedhash_sample() {
 TEST_CASE("the keylime RSA EK vector parses as L-1 and re-marshals byte for byte") {
   const bytes wire = hex(test::keylime_rsa_ek_public2b);
   auto parsed = parse_public2b(wire);
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(parsed.consumed == wire.size());
   CHECK(parsed->type == alg::rsa);
   CHECK(parsed->name_alg == alg::sha256);
@@ -64,7 +64,7 @@ TEST_CASE("the keylime RSA EK vector parses as L-1 and re-marshals byte for byte
 TEST_CASE("the keylime ECC EK vector parses as L-2 and re-marshals byte for byte") {
   const bytes wire = hex(test::keylime_ecc_ek_public2b);
   auto parsed = parse_public2b(wire);
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(parsed.consumed == wire.size());
   CHECK(parsed->type == alg::ecc);
   CHECK(parsed->ecc.curve == curve::nist_p256);
@@ -91,7 +91,7 @@ TEST_CASE("a TPM2B_PUBLIC may be followed by other structures; consumed says whe
   const std::size_t size = wire.size();
   wire.insert(wire.end(), {0xde, 0xad, 0xbe, 0xef});
   auto parsed = parse_public2b(wire);
-  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE_MESSAGE(parsed, parsed.error());
   CHECK(parsed.consumed == size);
 
   reader r(wire);
@@ -105,8 +105,8 @@ TEST_CASE("a bare TPMT_PUBLIC must be the whole input") {
   tpmt.push_back(0);
   auto parsed = parse_public(tpmt);
   CHECK_FALSE(parsed);
-  CHECK(starts_with(parsed.error, "TPMT_PUBLIC at offset"));
-  CHECK(contains(parsed.error, "1 unexpected trailing bytes"));
+  CHECK(starts_with(parsed.error(), "TPMT_PUBLIC at offset"));
+  CHECK(contains(parsed.error(), "1 unexpected trailing bytes"));
 }
 
 TEST_CASE("the TPM2B_PUBLIC size must equal what TPMT_PUBLIC consumes") {
@@ -118,7 +118,7 @@ TEST_CASE("the TPM2B_PUBLIC size must equal what TPMT_PUBLIC consumes") {
     w.tpm2b(padded);
     auto parsed = parse_public2b(w.data());
     CHECK_FALSE(parsed);
-    CHECK(parsed.error == "TPM2B_PUBLIC at offset 0: size " + std::to_string(padded.size()) +
+    CHECK(parsed.error() == "TPM2B_PUBLIC at offset 0: size " + std::to_string(padded.size()) +
                               " but the structure inside uses " + std::to_string(tpmt.size()) + " bytes");
   }
   SUBCASE("size too small: the TPMT_PUBLIC runs past it") {
@@ -126,7 +126,7 @@ TEST_CASE("the TPM2B_PUBLIC size must equal what TPMT_PUBLIC consumes") {
     w.u16(static_cast<std::uint16_t>(tpmt.size() - 1)).raw(tpmt);
     auto parsed = parse_public2b(w.data());
     CHECK_FALSE(parsed);
-    CHECK(starts_with(parsed.error, "TPMT_PUBLIC.unique.ecc.y"));
+    CHECK(starts_with(parsed.error(), "TPMT_PUBLIC.unique.ecc.y"));
   }
 }
 
@@ -137,7 +137,7 @@ TEST_CASE("truncating a TPM2B_PUBLIC at every offset fails with a named field") 
       CAPTURE(length);
       auto parsed = parse_public2b(byte_view(wire).first(length));
       REQUIRE_FALSE(parsed);
-      CHECK(starts_with(parsed.error, "TPM2B_PUBLIC at offset "));
+      CHECK(starts_with(parsed.error(), "TPM2B_PUBLIC at offset "));
     }
   }
 }
@@ -171,13 +171,13 @@ TEST_CASE("truncating the TPMT_PUBLIC inside a consistent TPM2B names the field 
     }
     auto bare = parse_public(byte_view(tpmt).first(length));
     REQUIRE_FALSE(bare);
-    CHECK(starts_with(bare.error, std::string(field) + " at offset "));
+    CHECK(starts_with(bare.error(), std::string(field) + " at offset "));
 
     writer w;
     w.tpm2b(byte_view(tpmt).first(length));
     auto wrapped = parse_public2b(w.data());
     REQUIRE_FALSE(wrapped);
-    CHECK(starts_with(wrapped.error, std::string(field) + " at offset "));
+    CHECK(starts_with(wrapped.error(), std::string(field) + " at offset "));
   }
 }
 
@@ -191,7 +191,7 @@ TEST_CASE("oversized buffers are refused before they are read") {
     w.raw(wire).tpm2b(bytes(513, 0x11));
     auto parsed = parse_public(w.data());
     CHECK_FALSE(parsed);
-    CHECK(parsed.error == "TPMT_PUBLIC.unique.rsa at offset 56: size 513 exceeds the maximum 512");
+    CHECK(parsed.error() == "TPMT_PUBLIC.unique.rsa at offset 56: size 513 exceeds the maximum 512");
   }
   SUBCASE("authPolicy above 64 bytes") {
     area.auth_policy = bytes(64, 0x22);
@@ -200,7 +200,7 @@ TEST_CASE("oversized buffers are refused before they are read") {
     wire[9] = 65;  // authPolicy size low byte
     auto parsed = parse_public(wire);
     CHECK_FALSE(parsed);
-    CHECK(parsed.error == "TPMT_PUBLIC.authPolicy at offset 8: size 65 exceeds the maximum 64");
+    CHECK(parsed.error() == "TPMT_PUBLIC.authPolicy at offset 8: size 65 exceeds the maximum 64");
   }
   SUBCASE("ECC coordinate above 66 bytes") {
     tpmt_public ecc = ek_template_public(*find_ek_template("H-4"));
@@ -222,11 +222,11 @@ TEST_CASE("unknown selectors are rejected with the field and value named") {
     return parse_public(wire);
   };
   auto type = with(0, alg::symcipher);
-  CHECK(type.error == "TPMT_PUBLIC.type at offset 0: unsupported object type 0x0025 (SYMCIPHER)");
+  CHECK(type.error() == "TPMT_PUBLIC.type at offset 0: unsupported object type 0x0025 (SYMCIPHER)");
   auto sym = with(42, alg::xor_);
-  CHECK(sym.error == "TPMT_PUBLIC.parameters.symmetric.algorithm at offset 42: unsupported 0x000a (XOR)");
+  CHECK(sym.error() == "TPMT_PUBLIC.parameters.symmetric.algorithm at offset 42: unsupported 0x000a (XOR)");
   auto scheme = with(48, alg::ecdsa);
-  CHECK(scheme.error ==
+  CHECK(scheme.error() ==
         "TPMT_PUBLIC.parameters.scheme.scheme at offset 48: unsupported 0x0018 (ECDSA) for RSA keys");
 }
 
@@ -239,19 +239,19 @@ TEST_CASE("signing schemes, kdfs and keyed-hash objects round-trip") {
   ak.rsa.modulus = bytes(256, 0xc3);
   auto wire = marshal_public(ak);
   CHECK(to_hex(wire).substr(0, 40) == "0001000b00050072000000100014000b08000000");
-  CHECK(parse_public(wire).value == ak);
+  CHECK(parse_public(wire).value() == ak);
 
   tpmt_public ecdaa = ek_template_public(*find_ek_template("L-2"));
   ecdaa.scheme = {alg::ecdaa, alg::sha256, 7};
   ecdaa.ecc.kdf = {alg::kdf1_sp800_56a, alg::sha256};
-  CHECK(parse_public(marshal_public(ecdaa)).value == ecdaa);
+  CHECK(parse_public(marshal_public(ecdaa)).value() == ecdaa);
 
   auto sealed = keyedhash_sample();
-  CHECK(parse_public2b(marshal_public2b(sealed)).value == sealed);
+  CHECK(parse_public2b(marshal_public2b(sealed)).value() == sealed);
   sealed.keyedhash = {alg::hmac, alg::sha384, alg::null, bytes(48, 1)};
-  CHECK(parse_public2b(marshal_public2b(sealed)).value == sealed);
+  CHECK(parse_public2b(marshal_public2b(sealed)).value() == sealed);
   sealed.keyedhash = {alg::null, alg::null, alg::null, {}};
-  CHECK(parse_public2b(marshal_public2b(sealed)).value == sealed);
+  CHECK(parse_public2b(marshal_public2b(sealed)).value() == sealed);
 }
 
 TEST_CASE("marshalling refuses structures the wire format cannot express") {
@@ -285,7 +285,7 @@ TEST_CASE("random mutations never crash the parser, and what parses round-trips"
     }
     auto parsed = parse_public2b(wire);
     if (!parsed) {
-      CHECK_FALSE(parsed.error.empty());
+      CHECK_FALSE(parsed.error().empty());
       continue;
     }
     ++parsed_count;

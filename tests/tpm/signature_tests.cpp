@@ -54,7 +54,7 @@ TEST_CASE("TPMT_SIGNATURE layouts for RSASSA, RSAPSS and ECDSA") {
 
   for (const auto& signature : {rsa, ecdsa_sample()}) {
     auto parsed = parse_signature(marshal_signature(signature));
-    REQUIRE_MESSAGE(parsed, parsed.error);
+    REQUIRE_MESSAGE(parsed, parsed.error());
     CHECK(*parsed == signature);
   }
 }
@@ -69,25 +69,25 @@ TEST_CASE("truncating a TPMT_SIGNATURE names the field the cut falls into") {
                                            : "TPMT_SIGNATURE.signature.ecdsa.signatureS";
     auto parsed = parse_signature(byte_view(wire).first(length));
     REQUIRE_FALSE(parsed);
-    CHECK_MESSAGE(starts_with(parsed.error, std::string(field) + " at offset "), parsed.error);
-    CHECK(contains(parsed.error, "truncated"));
+    CHECK_MESSAGE(starts_with(parsed.error(), std::string(field) + " at offset "), parsed.error());
+    CHECK(contains(parsed.error(), "truncated"));
   }
 }
 
 TEST_CASE("NULL and schemes nothing here verifies are rejected at sigAlg") {
   auto null = parse_signature(bytes{0x00, 0x10});
   REQUIRE_FALSE(null);
-  CHECK(null.error == "TPMT_SIGNATURE.sigAlg at offset 0: NULL: the TPM produced no signature");
+  CHECK(null.error() == "TPMT_SIGNATURE.sigAlg at offset 0: NULL: the TPM produced no signature");
 
   bytes ecdaa = marshal_signature(ecdsa_sample());
   ecdaa[1] = 0x1A;
   auto parsed = parse_signature(ecdaa);
   REQUIRE_FALSE(parsed);
-  CHECK(parsed.error == "TPMT_SIGNATURE.sigAlg at offset 0: unsupported signature scheme 0x001a (ECDAA)");
+  CHECK(parsed.error() == "TPMT_SIGNATURE.sigAlg at offset 0: unsupported signature scheme 0x001a (ECDAA)");
 
   auto hmac = parse_signature(bytes{0x00, 0x05, 0x00, 0x0b});
   REQUIRE_FALSE(hmac);
-  CHECK(hmac.error == "TPMT_SIGNATURE.sigAlg at offset 0: unsupported signature scheme 0x0005 (HMAC)");
+  CHECK(hmac.error() == "TPMT_SIGNATURE.sigAlg at offset 0: unsupported signature scheme 0x0005 (HMAC)");
 
   tpmt_signature none;
   CHECK_THROWS_AS(marshal_signature(none), std::invalid_argument);
@@ -98,14 +98,14 @@ TEST_CASE("signature buffers above their caps are rejected") {
   rsa.resize(6 + 513);
   auto parsed = parse_signature(rsa);
   REQUIRE_FALSE(parsed);
-  CHECK(parsed.error == "TPMT_SIGNATURE.signature.rsa.sig at offset 4: size 513 exceeds the maximum 512");
+  CHECK(parsed.error() == "TPMT_SIGNATURE.signature.rsa.sig at offset 4: size 513 exceeds the maximum 512");
 
   bytes ecdsa = marshal_signature(ecdsa_sample());
   ecdsa[38] = 0x00;
   ecdsa[39] = 67;
   parsed = parse_signature(ecdsa);
   REQUIRE_FALSE(parsed);
-  CHECK(parsed.error == "TPMT_SIGNATURE.signature.ecdsa.signatureS at offset 38: size 67 exceeds the maximum 66");
+  CHECK(parsed.error() == "TPMT_SIGNATURE.signature.ecdsa.signatureS at offset 38: size 67 exceeds the maximum 66");
 
   auto too_big = ecdsa_sample();
   too_big.ecdsa_r = bytes(67, 1);
@@ -117,7 +117,7 @@ TEST_CASE("bytes after a bare TPMT_SIGNATURE are an error") {
   wire.push_back(0);
   auto parsed = parse_signature(wire);
   REQUIRE_FALSE(parsed);
-  CHECK(parsed.error == "TPMT_SIGNATURE at offset 72: 1 unexpected trailing bytes");
+  CHECK(parsed.error() == "TPMT_SIGNATURE at offset 72: 1 unexpected trailing bytes");
 }
 
 TEST_CASE("signatures verify with the signing key and the signature's hash") {
