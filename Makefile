@@ -42,7 +42,7 @@ FUZZER  ?= fuzz_scep_pki_message
 SECONDS ?= 300
 fuzz-run: build-fuzz
 	mkdir -p build/fuzz/campaign-$(FUZZER)
-	AIKMOCK_FUZZ_SEED_DIR=build/fuzz/campaign-$(FUZZER) build/fuzz/fuzz/$(FUZZER) \
+	AIKMOCK_FUZZ_SEED_DIR=build/fuzz/campaign-$(FUZZER) AIKMOCK_FUZZ_LAB=build/fuzz/fuzz/fuzz-lab build/fuzz/fuzz/$(FUZZER) \
 	  -max_total_time=$(SECONDS) -max_len=8192 build/fuzz/campaign-$(FUZZER)
 
 lab: build

@@ -23,10 +23,11 @@ namespace {
 constexpr const char* enroll_usage = R"(usage: aikmock enroll --tpm soft:DIR|tcti:STRING [OPTIONS]
 
 Enrolls the TPM's AIK the way Windows does (certreq -enrollaik, Autopilot
-pre-provisioning): reads the EK certificate and public, derives the service
-URL from the EK certificate, GetCACaps, GetCACert (the RA certificates must
-chain to the CA), Submit(Request) with a new AIK and its creation proof,
-TPM2_ActivateCredential on the challenge, Submit(ChallengeAnswer). Prints each
+pre-provisioning), on Windows' own wire: reads the EK certificate and public,
+derives the service URL from the EK certificate, GetCACaps, GetCACertChain (the
+RA certificates must chain to the issuing CA), Submit(Request) (messageType 19)
+with a new AIK and its creation proof, TPM2_ActivateCredential on the challenge
+(PkiStatus 11), Submit(ChallengeAnswer) (messageType 41). Prints each
 stage as certreq would (status line, x-ms-request-id, the service's Message,
 PkiStatus, EnrollStatus) and the HRESULT Windows would show.
 
@@ -37,8 +38,8 @@ PkiStatus, EnrollStatus) and the HRESULT Windows would show.
                           or by its TCG template (H-6) (default: the first present of 0x01C00002 L-1,
                           0x01C00012 H-1, 0x01C0001C H-6, 0x01C0001E H-7, then the ECC indices
                           0x01C0000A L-2, 0x01C00014 H-2, 0x01C00016 H-3, 0x01C00018 H-4, 0x01C0001A H-5)
-  --aik-type rsa|ecc      the AIK the TPM creates: RSA-2048 RSASSA-SHA256 (default, as Windows' PCP makes
-                          it) or ECC P-256 ECDSA-SHA256
+  --aik-type rsa|ecc      the AIK the TPM creates, a primary key in the owner hierarchy: RSA-2048
+                          RSASSA-SHA1 (default, Windows' AIK) or ECC P-256 ECDSA-SHA256
   --tpm-timeout SECONDS   with tcti: the longest the client waits for one TPM step (default 180); a TPM
                           that does not answer by then ends the enrollment with 0x800705B4
   --url URL               the service URL (default: derived from the EK certificate as Windows does,
@@ -53,7 +54,6 @@ PkiStatus, EnrollStatus) and the HRESULT Windows would show.
                           failure, never after other 4xx (default 3, at most 10); waits 1, 2, 4, 8, 16 s,
                           or what Retry-After says (at most 60 s)
   --out DIR               write aik.pem (the AIK certificate) and chain.pem (issuing CA, root)
-  --send-ek-public        also send the EK TPM2B_PUBLIC (aikmock's own attribute; Windows does not)
   --json                  print one JSON document instead of the text report
 
 Exit status: 0 a certificate was issued (and written with --out); 1 the
@@ -88,7 +88,7 @@ int run_enroll_command(int argc, char** argv) {
   if (wants_help(argc, argv)) return std::cout << enroll_usage, 0;
   args a(argc, argv, 2,
          {"tpm", "ek-index", "aik-type", "tpm-timeout", "url", "vendor", "domain", "connect-to", "ca-file", "timeout", "retries", "out"},
-         {"json", "send-ek-public"});
+         {"json"});
   if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
   const auto tpm_spec = a.value("tpm");
   if (!tpm_spec) throw usage_error("enroll needs --tpm soft:DIR or --tpm tcti:STRING");
@@ -125,7 +125,6 @@ int run_enroll_command(int argc, char** argv) {
   if (auto ca = a.value("ca-file")) transport.ca_file = *ca;
   if (auto t = a.value("timeout")) transport.timeout = parse_timeout(*t);
   if (auto r = a.value("retries")) settings.retry.retries = parse_retries(*r);
-  settings.send_ek_public = a.flag("send-ek-public");
   if (auto out = a.value("out")) {
     // Made before enrolling, so an unusable directory fails before the TPM and the service are used.
     std::filesystem::create_directories(*out);

@@ -43,11 +43,13 @@ constexpr const char* serve_usage = R"(usage: aikmock serve [OPTIONS]
   --body-limit BYTES        larger request bodies get 413 (default 1048576)
   --request-timeout MS      time to read one request (default 30000)
   --idle-timeout MS         keep-alive wait for the next request (default 60000)
-  --max-connections N       further connections are closed at once (default 1024)
+  --max-connections N       further connections are closed at once (default 1024; kept below the fd limit)
+  --max-connections-per-address N  the same, for the connections of one client address (default 128)
+  --handshake-timeout MS    time for a TLS client to finish its handshake (default 10000)
   --shutdown-grace MS       on SIGTERM/SIGINT, time left for requests in flight (default 10000)
 )";
 
-constexpr const char* pki_usage = R"(usage: aikmock pki init --out DIR [--domain NAME]
+constexpr const char* pki_usage = R"(usage: aikmock pki init --out DIR [--domain NAME] [--public-url URL]
 
 Creates a lab PKI under DIR and DIR/manifest.json listing every file:
 TPM vendor roots and EK-issuing CAs (IFX, STM, NTC, INTC) in the TrustedTPM
@@ -58,6 +60,8 @@ certificate for *.DOMAIN, localhost and 127.0.0.1. Private keys are 0600.
 
   --out DIR       where to create it (must not hold a lab already)
   --domain NAME   the service domain (default microsoftaik.azure.net)
+  --public-url URL  where clients reach the plain-HTTP listener, named in every
+                  certificate's AIA and CRL URLs (default http://127.0.0.1:8080)
 )";
 
 constexpr const char* errors_usage = R"(usage: aikmock errors [--markdown]
@@ -85,7 +89,8 @@ int run_serve(int argc, char** argv) {
   if (wants_help(argc, argv, 2)) return std::cout << serve_usage, 0;
   args a(argc, argv, 2,
          {"lab", "https", "http", "config", "threads", "default-authority", "access-log", "policy", "trust", "header-limit",
-          "body-limit", "request-timeout", "idle-timeout", "max-connections", "shutdown-grace"},
+          "body-limit", "request-timeout", "idle-timeout", "max-connections", "max-connections-per-address",
+          "handshake-timeout", "shutdown-grace"},
          {});
   if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
   aikmock::server::config cfg;
@@ -102,12 +107,15 @@ int run_serve(int argc, char** argv) {
   l.header_bytes = number(a, "header-limit", l.header_bytes);
   l.body_bytes = number(a, "body-limit", l.body_bytes);
   l.max_connections = number(a, "max-connections", l.max_connections);
+  l.max_connections_per_address = number(a, "max-connections-per-address", l.max_connections_per_address);
   using ms = std::chrono::milliseconds;
   l.request_timeout = ms(number(a, "request-timeout", l.request_timeout.count()));
   l.idle_timeout = ms(number(a, "idle-timeout", l.idle_timeout.count()));
+  l.handshake_timeout = ms(number(a, "handshake-timeout", l.handshake_timeout.count()));
   l.shutdown_grace = ms(number(a, "shutdown-grace", l.shutdown_grace.count()));
-  if (l.header_bytes == 0 || l.body_bytes == 0 || l.max_connections == 0 || l.request_timeout.count() <= 0 ||
-      l.idle_timeout.count() <= 0 || l.shutdown_grace.count() <= 0)
+  if (l.header_bytes == 0 || l.body_bytes == 0 || l.max_connections == 0 || l.max_connections_per_address == 0 ||
+      l.request_timeout.count() <= 0 || l.idle_timeout.count() <= 0 || l.handshake_timeout.count() <= 0 ||
+      l.shutdown_grace.count() <= 0)
     throw usage_error("limits must be positive");
   return aikmock::server::serve(cfg);
 }
@@ -117,12 +125,17 @@ int run_pki(int argc, char** argv) {
     std::cout << pki_usage;
     return wants_help(argc, argv, 2) ? 0 : 2;
   }
-  args a(argc, argv, 3, {"out", "domain"}, {});
+  args a(argc, argv, 3, {"out", "domain", "public-url"}, {});
   auto out = a.value("out");
   if (!out) throw usage_error("pki init needs --out DIR");
   aikmock::certs::lab_options options;
   options.out = *out;
   if (auto d = a.value("domain")) options.domain = *d;
+  if (auto u = a.value("public-url")) {
+    while (!u->empty() && u->back() == '/') u->pop_back();
+    if (!u->starts_with("http://")) throw usage_error("--public-url must be an http:// URL (CRLs and AIA are plain HTTP)");
+    options.public_url = *u;
+  }
   options.progress = [](const std::string& line) { std::cerr << line << '\n'; };
   aikmock::certs::create_lab_pki(options);
   return 0;

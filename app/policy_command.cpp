@@ -9,7 +9,7 @@
 #include "certs/trust_store.hpp"
 #include "common/files.hpp"
 #include "policy/policy_file.hpp"
-#include "protocol/exchange/explain.hpp"
+#include "protocol/enrollment/enrollment_service.hpp"
 #include "tpm/credential.hpp"
 
 #include <filesystem>
@@ -50,7 +50,7 @@ int explain(int argc, char** argv) {
   for (const auto& d : a.values("trust")) trust_dirs.emplace_back(d);
   auto trust = certs::trust_store::load(trust_dirs);
 
-  protocol::exchange::evidence ev;
+  protocol::enrollment::evidence ev;
   auto cert_bytes = read_file(*ek_cert, 1 << 20);
   if (!cert_bytes) throw std::runtime_error("cannot read " + *ek_cert);
   ev.ek_certificate = std::move(*cert_bytes);
@@ -59,7 +59,12 @@ int explain(int argc, char** argv) {
     if (!pub) throw std::runtime_error("cannot read " + *f);
     ev.ek_public_area = std::move(*pub);
   }
-  auto x = protocol::exchange::explain_enrollment(pol, ev, *trust.store);
+  // The service as a server would run it, without a transport, a sealing key or a TPM.
+  const protocol::enrollment::enrollment_service service(
+      std::make_shared<const policy::policy>(pol), protocol::enrollment::thread_random(), trust.store,
+      std::make_shared<const protocol::enrollment::state_sealer>(bytes(protocol::enrollment::state_sealer::key_size)),
+      nullptr, nullptr);
+  auto x = service.explain(ev);
 
   nlohmann::ordered_json out;
   out["policy"] = pol.name;

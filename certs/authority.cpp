@@ -1,20 +1,24 @@
 #include "certs/authority.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
-#include "certs/aik_authority_profile.hpp"
+#include <cerrno>
+#include <system_error>
+
 #include "certs/lab_manifest.hpp"
-#include "certs/trust_store.hpp"
 #include "certs/pem.hpp"
+#include "certs/trust_store.hpp"
+#include "common/files.hpp"
 #include "common/strings.hpp"
 
 namespace aikmock::certs {
 
-authority_directory::authority_directory(std::vector<std::shared_ptr<const authority>> authorities)
-    : authorities_(std::move(authorities)) {}
-
 namespace {
 namespace fs = std::filesystem;
+
+constexpr const char* minted_folder = "authorities";
 
 // The authority's own certificates and keys, in the layout `pki init` writes.
 void load_parts(authority& x, const fs::path& dir) {
@@ -26,27 +30,30 @@ void load_parts(authority& x, const fs::path& dir) {
   x.ra_encryption_key = load_private_key(dir / "ra-encryption.key");
 }
 
-// Mints into a private directory, then renames it into place: a replica that
-// lost the race loads the winner's instead, so all of them agree.
-void mint_into(const fs::path& root_cert, const fs::path& root_key_file, const fs::path& dir, const std::string& vendor,
-               const std::string& key_id) {
-  auto root = load_certificate(root_cert);
-  auto root_key = load_private_key(root_key_file);
-  auto minted = mint_authority(root.get(), root_key.get(), vendor, key_id);
-  fs::path temp = dir;
-  temp += ".tmp-" + std::to_string(::getpid());
-  fs::remove_all(temp);
-  save_certificate_pem(temp / "issuing-ca.pem", minted.issuing_ca.get());
-  save_private_key(temp / "issuing-ca.key", minted.issuing_ca_key.get());
-  save_certificate_pem(temp / "ra-signing.pem", minted.ra_signing.get());
-  save_private_key(temp / "ra-signing.key", minted.ra_signing_key.get());
-  save_certificate_pem(temp / "ra-encryption.pem", minted.ra_encryption.get());
-  save_private_key(temp / "ra-encryption.key", minted.ra_encryption_key.get());
-  std::error_code ec;
-  fs::rename(temp, dir, ec);
-  if (ec) fs::remove_all(temp);  // another process got there first
+std::shared_ptr<const authority> load_minted(const pending_authority& c, const fs::path& dir) {
+  auto x = std::make_shared<authority>();
+  x->vendor = c.vendor;
+  x->key_id = c.key_id;
+  x->name_id = c.name_id;
+  x->name = c.name();
+  x->ek_issuing_ca = share(c.ek_issuing_ca.get());
+  load_parts(*x, dir);
+  return x;
+}
+
+template <class Match>
+std::shared_ptr<const authority> first_ready(const std::vector<std::shared_ptr<const authority>>& list, Match match) {
+  for (const auto& a : list)
+    if (match(*a)) return a;
+  return nullptr;
 }
 }  // namespace
+
+std::string pending_authority::name() const { return authority_name(vendor, key_id); }
+
+authority_directory::authority_directory(std::vector<std::shared_ptr<const authority>> ready,
+                                         std::vector<std::shared_ptr<const pending_authority>> pending)
+    : ready_(std::move(ready)), pending_(std::move(pending)) {}
 
 authority_directory authority_directory::from_lab(const lab_manifest& m) {
   std::vector<std::shared_ptr<const authority>> out;
@@ -68,120 +75,107 @@ authority_directory authority_directory::from_lab(const lab_manifest& m) {
   return authority_directory(std::move(out));
 }
 
-std::shared_ptr<authority_directory> authority_directory::from_lab_and_trust(
-    const lab_manifest& m, const trust_store& store, std::function<void(const std::string&)> minted) {
-  auto dir = std::make_shared<authority_directory>(from_lab(m).all());
-  dir->lab_dir_ = m.dir;
-  dir->aik_root_cert_ = m.path_of(m.aik_root.certificate);
-  dir->aik_root_key_ = m.path_of(m.aik_root.private_key);
-  dir->minted_note_ = std::move(minted);
+std::shared_ptr<const authority_directory> authority_directory::load(const lab_manifest& m, const trust_store& store) {
+  auto ready = from_lab(m).ready_;
+  std::vector<std::shared_ptr<const pending_authority>> pending;
   auto known = [&](const std::string& key_id) {
-    for (const auto& a : dir->authorities_)
+    for (const auto& a : ready)
       if (iequals(a->key_id, key_id)) return true;
-    for (const auto& c : dir->candidates_)
-      if (iequals(c.key_id, key_id)) return true;
+    for (const auto& c : pending)
+      if (iequals(c->key_id, key_id)) return true;
     return false;
   };
-  auto add = [&](const trust_certificate& c) {
-    if (c.identity.key_id.empty() || known(c.identity.key_id)) return;
-    candidate x{to_upper(c.vendor), to_lower(c.identity.key_id), to_lower(c.identity.name_id), share(c.cert.get())};
+  auto add = [&](const trust_certificate& t) {
+    if (t.identity.key_id.empty() || known(t.identity.key_id)) return;
+    auto c = std::make_shared<pending_authority>(pending_authority{
+        to_upper(t.vendor), to_lower(t.identity.key_id), to_lower(t.identity.name_id), share(t.cert.get())});
     // Minted by an earlier run (or another replica): ready at once.
-    if (fs::exists(m.dir / "authorities" / authority_name(x.vendor, x.key_id) / "ra-encryption.key"))
-      dir->minted_.push_back(dir->ready(x));
+    const fs::path dir = m.dir / minted_folder / c->name();
+    if (fs::exists(dir / "ra-encryption.key"))
+      ready.push_back(load_minted(*c, dir));
     else
-      dir->candidates_.push_back(std::move(x));
+      pending.push_back(std::move(c));
   };
   for (const auto& c : store.intermediates()) add(c);
   for (const auto& c : store.anchors()) add(c);
-  return dir;
+  return std::make_shared<const authority_directory>(std::move(ready), std::move(pending));
 }
 
-std::shared_ptr<const authority> authority_directory::ready(const candidate& c) const {
-  auto x = std::make_shared<authority>();
-  x->vendor = c.vendor;
-  x->key_id = c.key_id;
-  x->name_id = c.name_id;
-  x->name = authority_name(c.vendor, c.key_id);
-  x->ek_issuing_ca = share(c.ek_issuing_ca.get());
-  const fs::path dir = lab_dir_ / "authorities" / x->name;
-  if (!fs::exists(dir / "ra-encryption.key")) {
-    mint_into(aik_root_cert_, aik_root_key_, dir, c.vendor, c.key_id);
-    if (minted_note_) minted_note_(x->name);
-  }
-  load_parts(*x, dir);
-  return x;
-}
-
-std::vector<std::shared_ptr<const authority>> authority_directory::all() const {
-  std::lock_guard lock(mutex_);
-  auto out = authorities_;
-  out.insert(out.end(), minted_.begin(), minted_.end());
-  return out;
-}
-
-std::size_t authority_directory::pending() const {
-  std::lock_guard lock(mutex_);
-  std::size_t n = 0;
-  for (const auto& c : candidates_) {
-    bool done = false;
-    for (const auto& a : minted_) done = done || a->key_id == c.key_id;
-    n += done ? 0 : 1;
-  }
-  return n;
-}
-
-namespace {
-template <class Match>
-std::shared_ptr<const authority> first(const std::vector<std::shared_ptr<const authority>>& list, Match match) {
-  for (const auto& a : list)
-    if (match(*a)) return a;
-  return nullptr;
-}
-}  // namespace
-
-template <class Match>
-static std::shared_ptr<const authority> lookup(const std::vector<std::shared_ptr<const authority>>& fixed,
-                                               std::vector<std::shared_ptr<const authority>>& minted,
-                                               Match match) {
-  if (auto a = first(fixed, match)) return a;
-  return first(minted, match);
+std::shared_ptr<const authority_directory> authority_directory::with(std::shared_ptr<const authority> minted) const {
+  auto ready = ready_;
+  auto pending = pending_;
+  std::erase_if(pending, [&](const auto& c) { return iequals(c->key_id, minted->key_id); });
+  if (!first_ready(ready, [&](const authority& a) { return iequals(a.key_id, minted->key_id); }))
+    ready.push_back(std::move(minted));
+  return std::make_shared<const authority_directory>(std::move(ready), std::move(pending));
 }
 
 std::shared_ptr<const authority> authority_directory::by_key_id(std::string_view hex) const {
-  auto match = [&](const authority& a) { return iequals(a.key_id, hex); };
-  std::lock_guard lock(mutex_);
-  if (auto a = lookup(authorities_, minted_, match)) return a;
-  for (const auto& c : candidates_)
-    if (iequals(c.key_id, hex)) {
-      minted_.push_back(ready(c));  // under the lock: two requests never mint the same authority twice
-      return minted_.back();
-    }
-  return nullptr;
+  return first_ready(ready_, [&](const authority& a) { return iequals(a.key_id, hex); });
 }
 
 std::shared_ptr<const authority> authority_directory::by_name_id(std::string_view hex) const {
-  auto match = [&](const authority& a) { return iequals(a.name_id, hex); };
-  std::lock_guard lock(mutex_);
-  if (auto a = lookup(authorities_, minted_, match)) return a;
-  for (const auto& c : candidates_)
-    if (iequals(c.name_id, hex)) {
-      minted_.push_back(ready(c));
-      return minted_.back();
-    }
-  return nullptr;
+  return first_ready(ready_, [&](const authority& a) { return iequals(a.name_id, hex); });
 }
 
 std::shared_ptr<const authority> authority_directory::find(std::string_view name_or_id) const {
-  {
-    std::lock_guard lock(mutex_);
-    if (auto a = lookup(authorities_, minted_, [&](const authority& x) { return iequals(x.name, name_or_id); }))
-      return a;
-  }
+  if (auto a = first_ready(ready_, [&](const authority& x) { return iequals(x.name, name_or_id); })) return a;
   if (auto a = by_key_id(name_or_id)) return a;
-  if (auto a = by_name_id(name_or_id)) return a;
-  // "<VENDOR>-KeyId-<hex>" of a CA not minted yet.
-  if (auto dash = name_or_id.rfind('-'); dash != std::string_view::npos) return by_key_id(name_or_id.substr(dash + 1));
+  return by_name_id(name_or_id);
+}
+
+std::shared_ptr<const pending_authority> authority_directory::pending_by_key_id(std::string_view hex) const {
+  for (const auto& c : pending_)
+    if (iequals(c->key_id, hex)) return c;
   return nullptr;
+}
+
+std::shared_ptr<const pending_authority> authority_directory::pending_by_name_id(std::string_view hex) const {
+  for (const auto& c : pending_)
+    if (iequals(c->name_id, hex)) return c;
+  return nullptr;
+}
+
+result<std::shared_ptr<const authority>> mint_into_lab(const lab_manifest& m, const pending_authority& c) {
+  const fs::path root = m.dir / minted_folder;
+  const fs::path dir = root / c.name();
+  std::error_code ec;
+  try {
+    // One process mints an authority; replicas of the lab that want it too wait
+    // for it and load it (an exclusive lock on a file beside it).
+    fs::create_directories(root);
+    const fs::path lock_path = root / ("." + c.name() + ".lock");
+    const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (lock < 0) throw std::system_error(errno, std::generic_category(), "open " + lock_path.string());
+    struct unlock {
+      int fd;
+      ~unlock() { ::close(fd); }  // closing releases the lock
+    } held{lock};
+    if (::flock(lock, LOCK_EX) != 0) throw std::system_error(errno, std::generic_category(), "flock " + lock_path.string());
+    if (!fs::exists(dir / "ra-encryption.key")) {
+      auto aik_root = load_certificate(m.path_of(m.aik_root.certificate));
+      auto aik_root_key = load_private_key(m.path_of(m.aik_root.private_key));
+      auto minted = mint_authority(aik_root.get(), aik_root_key.get(), c.vendor, c.key_id, publication{m.public_url});
+      const fs::path temp = make_unique_directory(root, "." + c.name() + ".minting-");
+      auto write = [&](const char* name, std::string text, unsigned mode) {
+        write_file(temp / name, as_bytes(text), mode, existing_file::refuse);
+        OPENSSL_cleanse(text.data(), text.size());
+      };
+      write("issuing-ca.pem", certificate_pem(minted.issuing_ca.get()), 0644);
+      write("issuing-ca.key", private_key_pem(minted.issuing_ca_key.get()), 0600);
+      write("ra-signing.pem", certificate_pem(minted.ra_signing.get()), 0644);
+      write("ra-signing.key", private_key_pem(minted.ra_signing_key.get()), 0600);
+      write("ra-encryption.pem", certificate_pem(minted.ra_encryption.get()), 0644);
+      write("ra-encryption.key", private_key_pem(minted.ra_encryption_key.get()), 0600);
+      fs::permissions(temp, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+      fs::rename(temp, dir, ec);
+      if (ec) fs::remove_all(temp);  // another replica got there first: its files are the authority
+    }
+    return load_minted(c, dir);
+  } catch (const std::exception& e) {
+    return fail("minting the authority " + c.name() + " into " + root.string() + ": " + e.what());
+  }
 }
 
 }  // namespace aikmock::certs

@@ -116,6 +116,18 @@ bytes key_identifier(X509* cert) {
   return out;
 }
 
+bytes key_identifier(EVP_PKEY* key) {
+  X509_PUBKEY* spki = nullptr;
+  openssl_check(X509_PUBKEY_set(&spki, key) == 1, "X509_PUBKEY_set");
+  const unsigned char* bits = nullptr;
+  int length = 0;
+  X509_PUBKEY_get0_param(nullptr, &bits, &length, nullptr, spki);
+  bytes out(SHA_DIGEST_LENGTH);
+  SHA1(bits, static_cast<std::size_t>(length), out.data());
+  X509_PUBKEY_free(spki);
+  return out;
+}
+
 bytes subject_key_identifier(X509* cert) {
   const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert);
   if (!ski) return {};

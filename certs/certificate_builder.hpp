@@ -52,6 +52,7 @@ class certificate_builder {
 // The SHA-1 of the subjectPublicKey bit string (RFC 5280 key identifier, method 1),
 // which is what the SKI of every lab certificate holds.
 bytes key_identifier(X509* cert);
+bytes key_identifier(EVP_PKEY* key);
 // The certificate's Subject Key Identifier extension; empty when absent.
 bytes subject_key_identifier(X509* cert);
 // The keyIdentifier of the Authority Key Identifier extension; empty when absent.

@@ -95,6 +95,18 @@ bytes bmp_string(std::string_view ascii_text) {
 }
 
 bytes octet_string(byte_view content) { return tlv(0x04, content); }
+
+bytes bit_string(byte_view content) {
+  bytes value{0x00};
+  value.insert(value.end(), content.begin(), content.end());
+  return tlv(0x03, value);
+}
+
+bytes constructed(std::uint8_t tag, const std::vector<bytes>& items) {
+  bytes content;
+  for (const auto& i : items) content.insert(content.end(), i.begin(), i.end());
+  return tlv(tag, content);
+}
 bytes boolean(bool value) { return bytes{0x01, 0x01, static_cast<std::uint8_t>(value ? 0xff : 0x00)}; }
 bytes null() { return bytes{0x05, 0x00}; }
 

@@ -29,4 +29,21 @@ bytes envelope_to(byte_view plain, X509* recipient, const EVP_CIPHER* cipher) {
   return cms_der(envelope.get());
 }
 
+result<bytes> open_envelope(byte_view der, X509* recipient, EVP_PKEY* key, std::size_t max_plain) {
+  const unsigned char* p = der.data();
+  cms_ptr envelope(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  if (!envelope || p != der.data() + der.size() || OBJ_obj2nid(CMS_get0_type(envelope.get())) != NID_pkcs7_enveloped) {
+    openssl_errors();
+    return fail("not a CMS EnvelopedData");
+  }
+  bio_ptr out(openssl_check_ptr(BIO_new(BIO_s_mem()), "BIO_new"));
+  if (CMS_decrypt(envelope.get(), key, recipient, nullptr, out.get(), CMS_BINARY) != 1) {
+    const std::string detail = openssl_errors();
+    return fail("the envelope does not open with the recipient's key" + (detail.empty() ? "" : " (" + detail + ")"));
+  }
+  bytes plain = bio_contents(out.get());
+  if (plain.size() > max_plain) return fail("the envelope holds more than " + std::to_string(max_plain) + " bytes");
+  return plain;
+}
+
 }  // namespace aikmock::certs

@@ -5,6 +5,7 @@
 
 #include "common/openssl.hpp"
 #include "common/bytes.hpp"
+#include "common/result.hpp"
 
 namespace aikmock::certs {
 
@@ -36,5 +37,8 @@ bytes cms_der(CMS_ContentInfo* cms);
 bytes public_key_der(EVP_PKEY* key);
 // A CMS EnvelopedData of `plain` to one recipient certificate, as DER.
 bytes envelope_to(byte_view plain, X509* recipient, const EVP_CIPHER* cipher);
+// The plaintext of a ContentInfo EnvelopedData addressed to `recipient`, at most
+// `max_plain` bytes. Untrusted input: failures are values naming why.
+result<bytes> open_envelope(byte_view der, X509* recipient, EVP_PKEY* key, std::size_t max_plain);
 
 }  // namespace aikmock::certs

@@ -1,3 +1,4 @@
+#include <openssl/bn.h>
 #include "certs/ek_ca_identity.hpp"
 
 #include "certs/certificate_builder.hpp"
@@ -28,5 +29,19 @@ ca_identity ca_identity_of(X509* cert) {
   id.name_id = to_hex(subject_name_hash_sha1(cert));
   return id;
 }
+
+std::string serial_text(const ASN1_INTEGER* serial) {
+  std::string out;
+  if (BIGNUM* bn = ASN1_INTEGER_to_BN(serial, nullptr)) {
+    if (char* hex = BN_bn2hex(bn)) {
+      out = hex;
+      OPENSSL_free(hex);
+    }
+    BN_free(bn);
+  }
+  return out;
+}
+
+std::string serial_text(X509* cert) { return serial_text(X509_get0_serialNumber(cert)); }
 
 }  // namespace aikmock::certs

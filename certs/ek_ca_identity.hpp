@@ -11,6 +11,9 @@ namespace aikmock::certs {
 
 // RFC 2253 text of a name ("CN=…,O=…"; '+' joins the values of a multi-valued RDN).
 std::string name_text(const X509_NAME* name);
+// A serial number as uppercase hex of its magnitude, '-' in front when negative.
+std::string serial_text(const ASN1_INTEGER* serial);
+std::string serial_text(X509* cert);
 
 struct ca_identity {
   std::string subject;  // name_text of the subject

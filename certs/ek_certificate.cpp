@@ -23,18 +23,6 @@ std::optional<std::chrono::sys_seconds> to_sys_seconds(const ASN1_TIME* t) {
   return sys_days{date} + hours{tm.tm_hour} + minutes{tm.tm_min} + seconds{tm.tm_sec};
 }
 
-std::string serial_text(X509* cert) {
-  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
-  if (!bn) return {};
-  std::string out;
-  if (char* hex = BN_bn2hex(bn)) {
-    out = hex;
-    OPENSSL_free(hex);
-  }
-  BN_free(bn);
-  return out;
-}
-
 void set_signature_names(X509* cert, ek_certificate& ek) {
   const int sig = X509_get_signature_nid(cert);
   if (const char* ln = OBJ_nid2ln(sig)) ek.signature_algorithm = ln;

@@ -24,19 +24,6 @@ std::string display_name(X509* cert) {
   return s.empty() ? "EK certificate (empty subject)" : s;
 }
 
-std::string serial_hex(const ASN1_INTEGER* serial) {
-  BIGNUM* bn = ASN1_INTEGER_to_BN(serial, nullptr);
-  std::string out;
-  if (bn) {
-    if (char* hex = BN_bn2hex(bn)) {
-      out = hex;
-      OPENSSL_free(hex);
-    }
-    BN_free(bn);
-  }
-  return out;
-}
-
 // What an AKI says about the issuer beyond its keyIdentifier.
 struct akid_names {
   std::string issuer;  // authorityCertIssuer directoryName; empty when absent
@@ -50,7 +37,7 @@ int akid_relation(X509* issuer, X509* subject, akid_names* named) {
   openssl_errors();
   if (!akid) return X509_V_OK;
   if (named) {
-    if (akid->serial) named->serial = serial_hex(akid->serial);
+    if (akid->serial) named->serial = serial_text(akid->serial);
     for (int i = 0; akid->issuer && i < sk_GENERAL_NAME_num(akid->issuer); ++i) {
       const GENERAL_NAME* gn = sk_GENERAL_NAME_value(akid->issuer, i);
       if (gn->type == GEN_DIRNAME) named->issuer = name_text(gn->d.directoryName);
@@ -219,7 +206,7 @@ void report_tolerated(const std::vector<x509_ptr>& chain, const std::vector<tole
                      display_name(subject) + ": authorityKeyIdentifier names " +
                          (named.issuer.empty() ? std::string("no issuer") : named.issuer) + " serial " +
                          (named.serial.empty() ? std::string("(none)") : named.serial) + ", the issuer found is " +
-                         display_name(issuer) + " serial " + serial_hex(X509_get0_serialNumber(issuer)) +
+                         display_name(issuer) + " serial " + serial_text(issuer) +
                          "; accepted because its key verifies the signature"});
       break;
     }

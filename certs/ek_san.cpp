@@ -44,19 +44,27 @@ ek_san read_ek_san(X509* cert) noexcept try {
   openssl_errors();
   if (!names) return san;
   san.decodable = true;
-  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
-    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
-    if (gn->type != GEN_DIRNAME) continue;
-    san.has_directory_name = true;
-    const X509_NAME* dir = gn->d.directoryName;
-    if (san.tpm.manufacturer.empty()) san.tpm.manufacturer = attribute(dir, oids::tpm_manufacturer);
-    if (san.tpm.model.empty()) san.tpm.model = attribute(dir, oids::tpm_model);
-    if (san.tpm.version.empty()) san.tpm.version = attribute(dir, oids::tpm_version);
-  }
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i)
+    san.has_directory_name = san.has_directory_name || sk_GENERAL_NAME_value(names.get(), i)->type == GEN_DIRNAME;
+  if (auto tpm = tpm_identity_of(names.get())) san.tpm = *tpm;
   return san;
 } catch (const std::exception&) {
   openssl_errors();
   return {};
+}
+
+std::optional<tpm_identity> tpm_identity_of(const GENERAL_NAMES* names) {
+  std::optional<tpm_identity> out;
+  for (int i = 0; names && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
+    if (gn->type != GEN_DIRNAME) continue;
+    if (!out) out.emplace();
+    const X509_NAME* dir = gn->d.directoryName;
+    if (out->manufacturer.empty()) out->manufacturer = attribute(dir, oids::tpm_manufacturer);
+    if (out->model.empty()) out->model = attribute(dir, oids::tpm_model);
+    if (out->version.empty()) out->version = attribute(dir, oids::tpm_version);
+  }
+  return out;
 }
 
 }  // namespace aikmock::certs

@@ -37,6 +37,7 @@ void save_lab_manifest(const lab_manifest& m) {
   json j;
   j["version"] = m.version;
   j["domain"] = m.domain;
+  j["publicUrl"] = m.public_url;
   j["trustStore"] = m.trust_store;
   j["aikRoot"] = to_json(m.aik_root);
   j["tls"] = {{"root", m.tls_root}, {"certificate", m.tls_server.certificate}, {"key", m.tls_server.private_key}};
@@ -84,6 +85,7 @@ lab_manifest load_lab_manifest(const std::filesystem::path& lab_dir) {
   m.version = field<int>(j, "version", where);
   if (m.version != 1) throw std::runtime_error(where + ": unsupported manifest version " + std::to_string(m.version));
   m.domain = field<std::string>(j, "domain", where);
+  if (j.contains("publicUrl")) m.public_url = field<std::string>(j, "publicUrl", where);
   m.trust_store = field<std::string>(j, "trustStore", where);
   m.aik_root = key_pair_from(j, "aikRoot", where);
   if (j.contains("sealingKey")) m.sealing_key = field<std::string>(j, "sealingKey", where);

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "certs/aik_authority_profile.hpp"
+
 namespace aikmock::certs {
 
 struct key_pair_files {
@@ -43,7 +45,10 @@ struct lab_ek {
 
 struct lab_manifest {
   int version = 1;
-  std::string domain = "microsoftaik.azure.net";
+  std::string domain{service_domain};
+  // Where the lab's certificates and CRLs are published (their AIA and CRL
+  // distribution point URLs): aikmock's plain-HTTP listener as clients reach it.
+  std::string public_url{default_public_url};
   std::string trust_store;  // TrustedTPM layout: <VENDOR>/RootCA, <VENDOR>/IntermediateCA
   key_pair_files aik_root;
   std::string tls_root;

@@ -76,7 +76,7 @@ const EVP_MD* ek_certificate_digest(const tpm::ek_template& t) {
 
 class lab_writer {
  public:
-  explicit lab_writer(const lab_options& o) : o_(o) { m_.dir = o.out; m_.domain = o.domain; }
+  explicit lab_writer(const lab_options& o) : o_(o) { m_.dir = o.out; m_.domain = o.domain; m_.public_url = o.public_url; }
 
   key_pair_files save(const std::string& stem, X509* cert, EVP_PKEY* key) {
     key_pair_files f{stem + ".pem", stem + ".key"};
@@ -175,7 +175,7 @@ vendor_ca make_vendor(lab_writer& w, const vendor_model& v) {
 void make_authority(lab_writer& w, const lab_vendor& v, X509* ek_ca, X509* aik_root, EVP_PKEY* aik_root_key) {
   auto& m = w.manifest();
   const std::string key_id = to_hex(key_identifier(ek_ca));
-  auto minted = mint_authority(aik_root, aik_root_key, v.vendor, key_id);
+  auto minted = mint_authority(aik_root, aik_root_key, v.vendor, key_id, publication{m.public_url});
 
   lab_authority a;
   a.name = authority_name(v.vendor, key_id);

@@ -13,7 +13,8 @@ namespace aikmock::certs {
 
 struct lab_options {
   std::filesystem::path out;
-  std::string domain = "microsoftaik.azure.net";
+  std::string domain{service_domain};
+  std::string public_url{default_public_url};  // see lab_manifest::public_url
   // Progress lines ("made IFX root CA"); may be empty.
   std::function<void(const std::string&)> progress;
 };

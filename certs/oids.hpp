@@ -18,6 +18,16 @@ inline constexpr const char* enroll_attestation_statement = "1.3.6.1.4.1.311.21.
 inline constexpr const char* enroll_ksp_name = "1.3.6.1.4.1.311.21.25";
 inline constexpr const char* enroll_aik_info = "1.3.6.1.4.1.311.21.39";
 inline constexpr const char* enroll_ek_ca_keyid = "1.3.6.1.4.1.311.21.43";
+// The attributes of Windows' AIK request (szOID_OS_VERSION, szOID_ENROLL_SCEP_SIGNER_HASH,
+// szOID_REQUEST_CLIENT_INFO, szOID_ENROLLMENT_CSP_PROVIDER, szOID_ENROLL_KEY_AFFINITY).
+inline constexpr const char* os_version = "1.3.6.1.4.1.311.13.2.3";
+inline constexpr const char* enroll_scep_signer_hash = "1.3.6.1.4.1.311.21.42";
+inline constexpr const char* request_client_info = "1.3.6.1.4.1.311.21.20";
+inline constexpr const char* enrollment_csp_provider = "1.3.6.1.4.1.311.13.2.2";
+inline constexpr const char* enroll_key_affinity = "1.3.6.1.4.1.311.21.41";
+inline constexpr const char* pkcs9_extension_request = "1.2.840.113549.1.9.14";
+// szOID_CERTSRV_CA_VERSION, on Microsoft's CA certificates.
+inline constexpr const char* certsrv_ca_version = "1.3.6.1.4.1.311.21.1";
 
 inline constexpr const char* enroll_attestation_challenge = "1.3.6.1.4.1.311.21.28";
 inline constexpr const char* enroll_scep_server_state = "1.3.6.1.4.1.311.21.34";

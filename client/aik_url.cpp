@@ -7,6 +7,7 @@
 #include "certs/der_io.hpp"
 #include "client/tcg_vendor_ids.hpp"
 #include "common/encoding.hpp"
+#include "protocol/scep/scep_codec.hpp"
 
 namespace aikmock::client {
 
@@ -65,7 +66,7 @@ result<aik_url> derive_aik_url(const certs::ek_certificate& ek, const std::optio
     if (name_id.empty()) return fail("the EK certificate has neither an Authority Key Identifier nor an issuer");
     out.label = out.vendor + "-NameId-" + name_id;
   }
-  out.url = "https://" + out.label + "." + domain + aik_scep_path;
+  out.url = "https://" + out.label + "." + domain + std::string(protocol::scep::scep_path);
   return out;
 }
 

@@ -16,12 +16,11 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "certs/aik_authority_profile.hpp"
 #include "certs/ek_certificate.hpp"
 
 namespace aikmock::client {
 
-inline constexpr const char* default_aik_domain = "microsoftaik.azure.net";
-inline constexpr const char* aik_scep_path = "/templates/Aik/scep";
 
 struct aik_url {
   std::string url;     // the whole URL
@@ -34,7 +33,7 @@ struct aik_url {
 // when neither the certificate's manufacturer nor `tpm_manufacturer` is in
 // the TCG registry).
 result<aik_url> derive_aik_url(const certs::ek_certificate& ek, const std::optional<std::string>& vendor_override = {},
-                              const std::string& domain = default_aik_domain,
+                              const std::string& domain = std::string(certs::service_domain),
                               std::optional<std::uint32_t> tpm_manufacturer = std::nullopt);
 
 }  // namespace aikmock::client

@@ -8,14 +8,17 @@
 
 #include "certs/ek_ca_identity.hpp"
 #include "certs/pem.hpp"
+#include "client/platform_type.hpp"
 #include "client/ra_certificates.hpp"
-#include "client/sender_nonce.hpp"
+#include "client/wire/cert_rep_reader.hpp"
+#include "client/wire/windows_request.hpp"
 #include "common/encoding.hpp"
 #include "common/files.hpp"
 #include "common/strings.hpp"
-#include "client/wire/scep_enrollment.hpp"
+#include "common/uuid.hpp"
+#include "tpm/public_key.hpp"
 #include "protocol/scep/cert_rep.hpp"
-#include "protocol/scep/degenerate_pkcs7.hpp"
+#include "protocol/scep/challenge_messages.hpp"
 #include "tpm/ek_template.hpp"
 
 namespace aikmock::client {
@@ -40,16 +43,6 @@ std::string key_text(const certs::ek_key_info& key) {
   if (key.algorithm == certs::ek_key_algorithm::rsa)
     return "RSA-" + std::to_string(key.bits) + (key.rsaes_oaep ? " (id-RSAES-OAEP)" : "");
   return "ECC " + (key.curve.empty() ? std::to_string(key.bits) + "-bit" : key.curve);
-}
-
-std::string serial_hex(X509* cert) {
-  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
-  if (!bn) return {};
-  char* hex = BN_bn2hex(bn);
-  std::string out = hex ? to_lower(hex) : std::string();
-  OPENSSL_free(hex);
-  BN_free(bn);
-  return out;
 }
 
 std::string sha1_thumbprint(X509* cert) {
@@ -84,7 +77,7 @@ class enrollment {
     result_.tpm = settings_.tpm_description;
     result_.connect_to = settings_.connect_to;
     result_.retries = settings_.retry.retries;
-    if (read_ek() && resolve_url() && get_ca_caps() && get_ca_cert() && submit_request() && activate_credential() &&
+    if (read_ek() && resolve_url() && get_ca_caps() && get_ca_cert_chain() && submit_request() && activate_credential() &&
         submit_challenge_answer() && store()) {
       result_.status = enroll_status::enrolled;
       result_.hresult.reset();
@@ -137,6 +130,13 @@ class enrollment {
     const auto tmpl = tpm::classify_ek_public(*ek_public_);
     s.template_name = std::string(tmpl.label());
     result_.ek = std::move(s);
+    std::optional<tpm_properties> properties;
+    try {
+      properties = tpm_.properties();
+    } catch (const std::exception&) {
+      // Only for a header: the certificate's values stand in.
+    }
+    platform_type_ = platform_type(properties.value_or(properties_from_certificate(ek_->tpm)));
     return done(true);
   }
 
@@ -202,35 +202,41 @@ class enrollment {
     }
   }
 
-  http_call get(const char* operation) const { return http_call{"GET", *url_, std::string("operation=") + operation, {}, {}}; }
+  // Windows' headers on every request (google/security-research tpm-carte-blanche; docs/protocol.md).
+  // The transport still closes each connection once the answer is read.
+  std::vector<std::pair<std::string, std::string>> windows_headers() const {
+    return {{"Cache-Control", "no-cache"}, {"Connection", "Keep-Alive"}, {"Pragma", "no-cache"},
+            {"PlatformType", platform_type_}, {"x-ms-client-request-id", client_request_id_}};
+  }
+  http_call get(const std::string& query) const { return http_call{"GET", *url_, query, {}, {}, windows_headers()}; }
   http_call post(bytes message) const {
-    return http_call{"POST", *url_, "operation=PKIOperation", pki_message_type, std::string(as_chars(message))};
+    return http_call{"POST", *url_, "operation=PKIOperation", pki_message_type, std::string(as_chars(message)),
+                     windows_headers()};
   }
 
   bool get_ca_caps() {
     begin(stage_id::get_ca_caps);
-    auto reply = send_with_retries(get("GetCACaps"));
+    auto reply = send_with_retries(get("operation=GetCACaps"));
     if (!reply) return done(false);
     result_.ca_caps = capability_lines(reply->body);
     return done(true);
   }
 
-  bool get_ca_cert() {
-    begin(stage_id::get_ca_cert);
-    auto reply = send_with_retries(get("GetCACert"));
+  bool get_ca_cert_chain() {
+    begin(stage_id::get_ca_cert_chain);
+    auto reply = send_with_retries(get("operation=GetCACertChain&message=default"));
     if (!reply) return done(false);
-    auto certificates = scep::certificates_of_pkcs7(as_bytes(reply->body));
-    if (certificates.empty()) return fail(invalid_answer(), "GetCACert did not return a degenerate PKCS#7 with certificates");
-    auto ra = identify_ra_certificates(std::move(certificates));
-    if (!ra) return fail(ra.error().untrusted ? untrusted_ra_certificates() : invalid_answer(), ra.error().message);
-    ra_ = std::move(*ra);
-    result_.ra = ra_summary{subject_of(ra_->ca.get()), subject_of(ra_->signing.get()), subject_of(ra_->encryption.get())};
+    auto chain = read_ca_cert_chain(as_bytes(reply->body));
+    if (!chain) return fail(chain.error().untrusted ? untrusted_ra_certificates() : invalid_answer(), chain.error().message);
+    ra_ = std::move(*chain);
+    result_.ra = ra_summary{subject_of(ra_->root.get()), subject_of(ra_->ca.get()), subject_of(ra_->signing.get()),
+                            subject_of(ra_->encryption.get())};
     return done(true);
   }
 
   // A CertRep from the RA, for this transaction; nullopt (and the stage failed) otherwise.
-  std::optional<scep::parsed_cert_rep> cert_rep_of(const http_reply& reply, const bytes& sender_nonce) {
-    auto rep = scep::parse_cert_rep(as_bytes(reply.body), ra_->signing.get(), me_.certificate.get(), me_.key.get());
+  std::optional<parsed_cert_rep> cert_rep_of(const http_reply& reply, const bytes& sender_nonce) {
+    auto rep = parse_cert_rep(as_bytes(reply.body), ra_->signing.get(), me_.certificate.get(), me_.key.get());
     if (!rep) {
       fail(invalid_answer(), "the CertRep does not verify with the RA signing certificate or does not parse: " + rep.error());
       return std::nullopt;
@@ -253,11 +259,12 @@ class enrollment {
     round1_request round1;
     try {
       me_ = scep_identity::make();
-      round1 = build_round1(tpm_, ra_->encryption.get(), me_, settings_.send_ek_public);
+      round1 = build_request(tpm_, ra_->encryption.get(), me_, client_description::make(), tpm_.ek_chain());
     } catch (const std::exception& e) {
       return fail(local_failure(), std::string("cannot create the AIK and its request: ") + e.what());
     }
     transaction_id_ = round1.transaction_id;
+    aik_public_ = round1.aik_public;
     auto reply = send_with_retries(post(round1.message));
     if (!reply) {
       // certreq shows an HTTP refusal of the request as a failed SCEP disposition.
@@ -266,18 +273,18 @@ class enrollment {
     }
     auto rep = cert_rep_of(*reply, round1.sender_nonce);
     if (!rep) return false;
-    if (rep->status != scep::pki_status::pending)
-      return fail(invalid_answer(), "the answer to the AIK request is not PENDING with an EK challenge; the AIK was not attested");
-    challenge_ = challenge_of(*rep);
-    if (!challenge_)
-      return fail(invalid_answer(), "the PENDING answer lacks the challenge or the server state attribute, or the challenge does not parse");
+    if (rep->status != scep::pki_status::pending_challenge)
+      return fail(invalid_answer(), "the answer to the AIK request is not pkiStatus 11 with an EK challenge; the AIK was not attested");
+    auto challenge = scep::parse_challenge_reply(rep->content);
+    if (!challenge) return fail(invalid_answer(), "the challenge does not parse: " + challenge.error());
+    challenge_ = std::move(*challenge);
     current().pki_status = pki_status_pending_challenge();
     return done(true);
   }
 
   bool activate_credential() {
     begin(stage_id::activate_credential);
-    auto secret = tpm_.activate(challenge_->blob);
+    auto secret = tpm_.activate(challenge_->credential);
     if (!secret) {
       const auto& e = secret.error();
       const bool integrity = e.kind == tpm::credential_error_kind::integrity_check_failed;
@@ -291,36 +298,41 @@ class enrollment {
 
   bool submit_challenge_answer() {
     begin(stage_id::submit_challenge_answer);
-    bytes message;
+    round2_request round2;
     try {
-      message = build_round2(*challenge_, secret_, transaction_id_, ra_->encryption.get(), me_);
+      round2 = build_answer(*challenge_, secret_, transaction_id_, ra_->encryption.get(), me_);
     } catch (const std::exception& e) {
       return fail(local_failure(), std::string("cannot build the challenge answer: ") + e.what());
     }
     OPENSSL_cleanse(secret_.data(), secret_.size());
-    // build_round2 picks its own senderNonce; read it back to match the CertRep's recipientNonce.
-    auto sent = sender_nonce_of(message);
-    if (!sent) return fail(local_failure(), "the challenge answer carries no senderNonce");
-    auto reply = send_with_retries(post(std::move(message)));
+    auto reply = send_with_retries(post(std::move(round2.message)));
     if (!reply) {
       current().pki_status = pki_status_failure();
       return done(false);
     }
-    auto rep = cert_rep_of(*reply, *sent);
+    auto rep = cert_rep_of(*reply, round2.sender_nonce);
     if (!rep) return false;
-    if (rep->status != scep::pki_status::success || rep->certificates.empty())
+    if (rep->status != scep::pki_status::success)
       return fail(invalid_answer(), "the answer to the challenge is not SUCCESS with the AIK certificate");
-    X509* aik = rep->certificates.front().get();
+    auto delivered = delivered_certificates(*rep, ra_->signing.get());
+    if (!delivered) return fail(invalid_answer(), delivered.error());
+    // The AIK certificate is the one for the AIK; the others are its chain.
+    auto aik_key = tpm::public_key_from_public(aik_public_);
+    auto is_aik = [&](const x509_ptr& c) { return aik_key && EVP_PKEY_eq(X509_get0_pubkey(c.get()), aik_key.get()) == 1; };
+    auto aik_it = std::find_if(delivered->begin(), delivered->end(), is_aik);
+    if (aik_it == delivered->end()) return fail(invalid_answer(), "no delivered certificate is for the AIK");
+    X509* aik = aik_it->get();
     if (auto e = verify_against_ca(aik, ra_->ca.get()); !e.empty())
       return fail(untrusted_ra_certificates(), "the AIK certificate does not chain to the authority's CA: " + e);
     issued_certificate issued;
     issued.pem = certs::certificate_pem(aik);
-    issued.serial = serial_hex(aik);
+    issued.serial = to_lower(certs::serial_text(aik));
     issued.thumbprint = sha1_thumbprint(aik);
     issued.issuer = certs::name_text(X509_get_issuer_name(aik));
-    for (std::size_t i = 1; i < rep->certificates.size(); ++i) {
-      issued.chain_pem.push_back(certs::certificate_pem(rep->certificates[i].get()));
-      issued.chain_subjects.push_back(subject_of(rep->certificates[i].get()));
+    // The chain as the authority publishes it: its CA, then the AIK root.
+    for (X509* c : {ra_->ca.get(), ra_->root.get()}) {
+      issued.chain_pem.push_back(certs::certificate_pem(c));
+      issued.chain_subjects.push_back(subject_of(c));
     }
     result_.certificate = std::move(issued);
     current().pki_status = pki_status_success();
@@ -355,11 +367,14 @@ class enrollment {
   std::optional<certs::ek_certificate> ek_;
   std::optional<tpm::tpmt_public> ek_public_;
   std::optional<service_url> url_;
-  std::optional<ra_certificates> ra_;
+  std::optional<ca_cert_chain> ra_;
   scep_identity me_;
   std::string transaction_id_;
-  std::optional<pending_challenge> challenge_;
+  std::optional<scep::challenge_reply> challenge_;
   bytes secret_;
+  tpm::tpmt_public aik_public_;
+  std::string platform_type_;
+  std::string client_request_id_ = random_uuid();
 };
 
 }  // namespace

@@ -118,9 +118,10 @@ std::string format_stage(const enroll_result& r, const stage_result& st) {
   if (st.attempts.empty()) return local_stage(r, st);
   std::string out;
   if (st.ok && st.id == stage_id::get_ca_caps && !r.ca_caps.empty()) out += "  " + join(r.ca_caps, " ") + "\n";
-  if (st.ok && st.id == stage_id::get_ca_cert && r.ra) {
-    out += "  CA + RA signing + RA encryption; both RA certificates chain to the CA\n";
-    out += "  CA: " + r.ra->ca + "\n  RA signing: " + r.ra->signing + "\n  RA encryption: " + r.ra->encryption + "\n";
+  if (st.ok && st.id == stage_id::get_ca_cert_chain && r.ra) {
+    out += "  root + CA + RA signing + RA encryption, signed by the RA; the RA certificates chain to the CA, the CA to the root\n";
+    out += "  root: " + r.ra->root + "\n  CA: " + r.ra->ca + "\n  RA signing: " + r.ra->signing +
+           "\n  RA encryption: " + r.ra->encryption + "\n";
   }
   if (!st.error.empty()) out += "  refused: " + st.error + "\n";
   if (st.pki_status) out += pki_status_line(*st.pki_status);
@@ -186,7 +187,8 @@ std::string report_json(const enroll_result& r) {
   }
   doc["stages"] = std::move(stages);
   doc["caCaps"] = r.ca_caps;
-  doc["ra"] = r.ra ? json{{"ca", r.ra->ca}, {"signing", r.ra->signing}, {"encryption", r.ra->encryption}} : json(nullptr);
+  doc["ra"] = r.ra ? json{{"root", r.ra->root}, {"ca", r.ra->ca}, {"signing", r.ra->signing}, {"encryption", r.ra->encryption}}
+                   : json(nullptr);
   doc["enrollStatus"] = json{{"value", static_cast<unsigned>(r.status)}, {"name", std::string(enroll_status_name(r.status))}};
   doc["issued"] = r.issued();
   doc["message"] = r.final_service_message().empty() ? json(nullptr) : json(r.final_service_message());

@@ -17,14 +17,14 @@ enum class stage_id {
   ek,                       // read the EK certificate and the EK public
   aik_url,                  // derive the authority's URL (or take --url)
   get_ca_caps,              // GET ?operation=GetCACaps
-  get_ca_cert,              // GET ?operation=GetCACert, check the RA certificates
+  get_ca_cert_chain,        // GET ?operation=GetCACertChain&message=default, check the RA certificates
   submit_request,           // POST PKIOperation: the AIK request (round 1)
   activate_credential,      // TPM2_ActivateCredential on the challenge
   submit_challenge_answer,  // POST PKIOperation: the answer (round 2)
   store,                    // write the AIK certificate and chain
 };
 
-// "EK", "AIK URL", "GetCACaps", "GetCACert", "Submit(Request)",
+// "EK", "AIK URL", "GetCACaps", "GetCACertChain", "Submit(Request)",
 // "TPM2_ActivateCredential", "Submit(ChallengeAnswer)", "Store".
 std::string_view stage_name(stage_id id);
 
@@ -72,6 +72,7 @@ struct ek_summary {
 };
 
 struct ra_summary {
+  std::string root;
   std::string ca;
   std::string signing;
   std::string encryption;

@@ -168,11 +168,12 @@ class exchange_run {
     request.set(http::field::host, call_.url.authority());
     request.set(http::field::user_agent, options_.user_agent);
     request.set(http::field::accept, "*/*");
-    const std::string client_request_id = random_uuid();
-    request.set("x-ms-client-request-id", client_request_id);
-    // One exchange per connection: the flow's retries open a fresh one each time.
+    request.set("x-ms-client-request-id", random_uuid());  // unless the call names its own
+    // One exchange per connection (closed once the answer is read); a call may
+    // still say Keep-Alive, as Windows does.
     request.set(http::field::connection, "close");
     if (!call_.content_type.empty()) request.set(http::field::content_type, call_.content_type);
+    for (const auto& [name, value] : call_.headers) request.set(name, value);
     request.body() = call_.body;
     request.prepare_payload();
 
@@ -207,7 +208,7 @@ class exchange_run {
     r.status = response.result_int();
     r.reason = std::string(response.reason());
     r.version = response.version();
-    r.client_request_id = client_request_id;
+    r.client_request_id = std::string(request["x-ms-client-request-id"]);
     if (auto it = response.find(http::field::content_type); it != response.end()) r.content_type = std::string(it->value());
     if (auto it = response.find("x-ms-request-id"); it != response.end()) r.request_id = std::string(it->value());
     if (auto it = response.find(http::field::retry_after); it != response.end()) r.retry_after = std::string(it->value());

@@ -22,7 +22,8 @@ struct http_client_options {
   std::chrono::milliseconds timeout{30000};      // per exchange, from name lookup to the last body byte
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 1024 * 1024;
-  std::string user_agent = "aikmock-enroll/0.1 (SCEP; TPM AIK)";
+  // Windows' NDES client, as certreq -enrollaik sends it.
+  std::string user_agent = "Mozilla/4.0 (compatible; Win32; NDES client 10.0.19041.746/vb_release_svc_prod1)";
 };
 
 class http_client final : public http_transport {

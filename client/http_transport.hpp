@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "client/url.hpp"
 
@@ -30,6 +32,9 @@ struct http_call {
   std::string query;  // without '?', e.g. "operation=GetCACaps"
   std::string content_type;  // POST only
   std::string body;
+  // More request headers (Windows' own: PlatformType, Cache-Control…); they
+  // replace the transport's defaults of the same name.
+  std::vector<std::pair<std::string, std::string>> headers;
 
   std::string target() const { return query.empty() ? url.path : url.path + "?" + query; }
 };

@@ -25,6 +25,15 @@ class no_ek_certificate : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// TPM2_GetCapability(TPM_PT_*) values: what Windows puts in its PlatformType header.
+struct tpm_properties {
+  std::uint32_t manufacturer = 0;  // TPM2_PT_MANUFACTURER, four ASCII bytes ("IFX\0")
+  std::uint32_t level = 0;         // TPM2_PT_LEVEL
+  std::uint32_t revision = 0;      // TPM2_PT_REVISION: 138 for 1.38
+  std::uint32_t firmware_1 = 0;    // TPM2_PT_FIRMWARE_VERSION_1
+  std::uint32_t firmware_2 = 0;    // TPM2_PT_FIRMWARE_VERSION_2
+};
+
 class tpm_backend {
  public:
   virtual ~tpm_backend() = default;
@@ -35,19 +44,17 @@ class tpm_backend {
   // file); empty before it was read.
   virtual std::string ek_certificate_source() const = 0;
   // The certificates of the EK certificate's issuers the TPM keeps with it
-  // (DER, issuer first), sent with the EK certificate so the service can
-  // build the chain; none by default.
+  // (DER, in the order the TPM keeps them), sent with the request so the
+  // service can build the chain; none by default.
   virtual std::vector<bytes> ek_chain() { return {}; }
   // TPM2_PT_MANUFACTURER, the TCG vendor ID the TPM reports, where the back end can ask it.
   virtual std::optional<std::uint32_t> manufacturer() { return std::nullopt; }
+  // The properties Windows names in its PlatformType header, where the back end can ask them.
+  virtual std::optional<tpm_properties> properties() { return std::nullopt; }
   virtual tpm::tpmt_public ek_public() = 0;
-  // Creates the AIK (restricted signing key) and certifies its creation by itself.
+  // Creates the AIK (tpm/key_templates.hpp: a restricted signing key, primary in
+  // the owner hierarchy, as Windows' client made it) and certifies its creation by itself.
   virtual tpm::aik_creation_proof create_aik(byte_view nonce) = 0;
-  // Signs the PKCS#10's CertificationRequestInfo with the AIK made by
-  // create_aik: SHA-256 with the AIK's scheme, returned as the X.509 signature
-  // value (wcce::request_signer). Throws std::runtime_error when there is no
-  // AIK or the TPM refuses.
-  virtual bytes sign_with_aik(byte_view to_be_signed) = 0;
   // TPM2_ActivateCredential of the challenge with the EK, for the AIK.
   virtual tpm::credential_result<bytes> activate(const tpm::credential_blob& challenge) = 0;
 };

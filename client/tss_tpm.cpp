@@ -1,5 +1,6 @@
 #include "client/tss_tpm.hpp"
 
+#include <openssl/rand.h>
 #include <tss2/tss2_mu.h>
 
 #include <algorithm>
@@ -264,6 +265,19 @@ std::optional<std::uint32_t> tss_tpm::manufacturer() {
   return tpm_property(c, TPM2_PT_MANUFACTURER, "TPM2_GetCapability(TPM2_PT_MANUFACTURER)");
 }
 
+std::optional<tpm_properties> tss_tpm::properties() {
+  ESYS_CONTEXT* c = open();
+  tpm_deadline deadline(timeout_, "TPM2_GetCapability(TPM_PT_*)");
+  const char* what = "TPM2_GetCapability(TPM_PT_*)";
+  tpm_properties p;
+  p.manufacturer = tpm_property(c, TPM2_PT_MANUFACTURER, what).value_or(0);
+  p.level = tpm_property(c, TPM2_PT_LEVEL, what).value_or(0);
+  p.revision = tpm_property(c, TPM2_PT_REVISION, what).value_or(0);
+  p.firmware_1 = tpm_property(c, TPM2_PT_FIRMWARE_VERSION_1, what).value_or(0);
+  p.firmware_2 = tpm_property(c, TPM2_PT_FIRMWARE_VERSION_2, what).value_or(0);
+  return p;
+}
+
 pt::tpmt_public tss_tpm::ek_template_from_nv() {
   open();
   pt::tpmt_public tmpl = pt::ek_template_public(*ek_template_);
@@ -319,31 +333,27 @@ pt::aik_creation_proof tss_tpm::create_aik(byte_view nonce) {
   ESYS_CONTEXT* c = open();
   tpm_deadline deadline(timeout_, "creating the AIK and its creation proof");
   aik_.reset();
-  auto srk = create_primary(c, ESYS_TR_RH_OWNER, pt::storage_root_key_template(), "TPM2_CreatePrimary(SRK)");
-
+  // A primary key in the owner hierarchy, made unique by 20 random bytes in its
+  // template (as the AIK the real service certified; tpm/key_templates.hpp).
+  bytes unique(20);
+  openssl_check(RAND_bytes(unique.data(), static_cast<int>(unique.size())) == 1, "RAND_bytes");
   const TPM2B_SENSITIVE_CREATE sensitive{};
-  const TPM2B_PUBLIC in = to_tss(pt::aik_template(aik_type_));
+  const TPM2B_PUBLIC in = to_tss(pt::aik_template(aik_type_, unique));
   const TPM2B_DATA outside{};
   const TPML_PCR_SELECTION pcrs{};
-  TPM2B_PRIVATE* raw_private = nullptr;
+  ESYS_TR handle = none;
   TPM2B_PUBLIC* raw_public = nullptr;
   TPM2B_CREATION_DATA* raw_creation = nullptr;
   TPM2B_DIGEST* raw_hash = nullptr;
   TPMT_TK_CREATION* raw_ticket = nullptr;
-  check_rc(Esys_Create(c, srk.handle.get(), ESYS_TR_PASSWORD, none, none, &sensitive, &in, &outside, &pcrs, &raw_private,
-                       &raw_public, &raw_creation, &raw_hash, &raw_ticket),
-           "TPM2_Create(AIK)");
-  esys_ptr<TPM2B_PRIVATE> aik_private(raw_private);
+  check_rc(Esys_CreatePrimary(c, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, none, none, &sensitive, &in, &outside, &pcrs,
+                              &handle, &raw_public, &raw_creation, &raw_hash, &raw_ticket),
+           "TPM2_CreatePrimary(AIK)");
+  aik_ = tss_handle(c, handle);
   esys_ptr<TPM2B_PUBLIC> aik_public(raw_public);
   esys_ptr<TPM2B_CREATION_DATA> creation_data(raw_creation);
   esys_ptr<TPM2B_DIGEST> creation_hash(raw_hash);
   esys_ptr<TPMT_TK_CREATION> ticket(raw_ticket);
-
-  ESYS_TR loaded = none;
-  check_rc(Esys_Load(c, srk.handle.get(), ESYS_TR_PASSWORD, none, none, aik_private.get(), aik_public.get(), &loaded),
-           "TPM2_Load(AIK)");
-  aik_ = tss_handle(c, loaded);
-  srk.handle.reset();
 
   TPM2B_DATA qualifying{};
   if (nonce.size() > sizeof qualifying.buffer) throw std::invalid_argument("the attestation nonce is too long");
@@ -365,46 +375,6 @@ pt::aik_creation_proof tss_tpm::create_aik(byte_view nonce) {
   proof.attest.assign(attest->attestationData, attest->attestationData + attest->size);
   proof.signature = from_tss(*signature);
   return proof;
-}
-
-bytes tss_tpm::sign_with_aik(byte_view to_be_signed) {
-  if (!aik_) throw std::runtime_error("no AIK was created");
-  ESYS_CONTEXT* c = open();
-  tpm_deadline deadline(timeout_, "signing the request with the AIK");
-  const TPM2B_AUTH no_auth{};
-  ESYS_TR raw_sequence = none;
-  check_rc(Esys_HashSequenceStart(c, none, none, none, &no_auth, TPM2_ALG_SHA256, &raw_sequence),
-           "TPM2_HashSequenceStart");
-  tss_handle sequence(c, raw_sequence);
-  TPM2B_MAX_BUFFER chunk{};
-  std::size_t at = 0;
-  while (to_be_signed.size() - at > TPM2_MAX_DIGEST_BUFFER) {
-    chunk.size = TPM2_MAX_DIGEST_BUFFER;
-    std::memcpy(chunk.buffer, to_be_signed.data() + at, chunk.size);
-    check_rc(Esys_SequenceUpdate(c, sequence.get(), ESYS_TR_PASSWORD, none, none, &chunk), "TPM2_SequenceUpdate");
-    at += chunk.size;
-  }
-  chunk.size = static_cast<std::uint16_t>(to_be_signed.size() - at);
-  std::memcpy(chunk.buffer, to_be_signed.data() + at, chunk.size);
-  // The ticket, from a hierarchy, says the TPM hashed the data itself and it did not start like a TPMS_ATTEST.
-  TPM2B_DIGEST* raw_digest = nullptr;
-  TPMT_TK_HASHCHECK* raw_ticket = nullptr;
-  check_rc(Esys_SequenceComplete(c, sequence.get(), ESYS_TR_PASSWORD, none, none, &chunk, ESYS_TR_RH_OWNER, &raw_digest,
-                                 &raw_ticket),
-           "TPM2_SequenceComplete");
-  sequence.release();  // the TPM flushed it
-  esys_ptr<TPM2B_DIGEST> digest(raw_digest);
-  esys_ptr<TPMT_TK_HASHCHECK> ticket(raw_ticket);
-
-  TPMT_SIG_SCHEME scheme{};
-  scheme.scheme = TPM2_ALG_NULL;  // the AIK's own
-  TPMT_SIGNATURE* raw_signature = nullptr;
-  check_rc(Esys_Sign(c, aik_.get(), ESYS_TR_PASSWORD, none, none, digest.get(), &scheme, ticket.get(), &raw_signature),
-           "TPM2_Sign");
-  esys_ptr<TPMT_SIGNATURE> signature(raw_signature);
-  bytes value = pt::x509_signature_value(from_tss(*signature));
-  if (value.empty()) throw std::runtime_error("TPM2_Sign returned a signature X.509 cannot carry");
-  return value;
 }
 
 pt::credential_result<bytes> tss_tpm::activate(const pt::credential_blob& challenge) {

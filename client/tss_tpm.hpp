@@ -4,10 +4,10 @@
 //   - the EK certificate from its NV index (ek_nv_index.hpp), the EK created
 //     from the template that index belongs to (or the low-range template and
 //     nonce a TPM maker left in NV) and checked against the certificate;
-//   - the AIK created under the SRK with its creation data, and certified by
-//     itself (TPM2_CertifyCreation); the PKCS#10 signed with it through
-//     TPM2_HashSequence* and TPM2_Sign (a restricted key signs only digests
-//     the TPM hashed);
+//   - the AIK created as Windows creates it: a primary key in the owner
+//     hierarchy from the Windows AIK template (tpm/key_templates.hpp), with
+//     its creation data, certified by itself (TPM2_CertifyCreation); the
+//     PKCS#10 carries the bare hash of its request info, as Windows' does;
 //   - TPM2_ActivateCredential with the EK under the policy session its
 //     template needs (PolicyA, or PolicyB: PolicySecret then PolicyOR).
 // Owner and endorsement authorizations are expected empty, as on a TPM
@@ -37,7 +37,7 @@ class tss_tpm final : public client::tpm_backend {
   // first index present in the default order. Methods throw tss_error or
   // std::runtime_error naming what is missing. Each method is bounded by
   // `timeout` (a tpm_deadline: past it, the process ends).
-  // `aik_type`: alg::rsa (RSA-2048 RSASSA-SHA256) or alg::ecc (P-256 ECDSA-SHA256).
+  // `aik_type`: alg::rsa (RSA-2048 RSASSA-SHA1, Windows' AIK) or alg::ecc (P-256 ECDSA-SHA256).
   tss_tpm(std::string tcti, std::optional<std::uint32_t> ek_index,
           std::chrono::milliseconds timeout = default_timeout, tpm::alg_id aik_type = tpm::alg::rsa);
   ~tss_tpm() override;
@@ -48,9 +48,9 @@ class tss_tpm final : public client::tpm_backend {
   std::string ek_certificate_source() const override;
   std::vector<bytes> ek_chain() override;
   std::optional<std::uint32_t> manufacturer() override;
+  std::optional<tpm_properties> properties() override;
   tpm::tpmt_public ek_public() override;
   tpm::aik_creation_proof create_aik(byte_view nonce) override;
-  bytes sign_with_aik(byte_view to_be_signed) override;
   tpm::credential_result<bytes> activate(const tpm::credential_blob& challenge) override;
 
   // The EK certificate's NV index, once read.

@@ -36,10 +36,10 @@ windows_code autopilot_retries_exceeded();
 // The AIK URL cannot be built from the EK certificate (certreq on 24H2 fails so,
 // at once, before any request: failure-catalog.md S10).
 windows_code aik_url_not_found();
-// The RA certificates GetCACert returned do not chain to its CA.
+// The RA certificates GetCACertChain returned do not chain to its CA.
 windows_code untrusted_ra_certificates();
 // An answer the client cannot use (a CertRep that does not verify or parse,
-// a PENDING without the challenge, GetCACert without both RA certificates).
+// a pending answer without the challenge, GetCACertChain without both RA certificates).
 windows_code invalid_answer();
 // A SCEP FAILURE CertRep (the mock answers refusals as HTTP 4xx, like the real
 // service; this is for other servers).

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
+#include <string>
 #include <system_error>
 
 namespace aikmock {
@@ -25,9 +27,10 @@ std::optional<bytes> read_file(const std::filesystem::path& path, std::size_t ma
   return out;
 }
 
-void write_file(const std::filesystem::path& path, byte_view data, unsigned mode) {
+void write_file(const std::filesystem::path& path, byte_view data, unsigned mode, existing_file existing) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  const int how = existing == existing_file::refuse ? O_EXCL : O_TRUNC;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | how | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path.string());
   // An existing file keeps its old mode on O_CREAT; force the one asked for.
   if (::fchmod(fd, mode) != 0) {
@@ -47,6 +50,13 @@ void write_file(const std::filesystem::path& path, byte_view data, unsigned mode
     done += static_cast<std::size_t>(n);
   }
   if (::close(fd) != 0) throw std::system_error(errno, std::generic_category(), "close " + path.string());
+}
+
+std::filesystem::path make_unique_directory(const std::filesystem::path& parent, const std::string& prefix) {
+  std::filesystem::create_directories(parent);
+  std::string name = (parent / (prefix + "XXXXXX")).string();
+  if (!::mkdtemp(name.data())) throw std::system_error(errno, std::generic_category(), "mkdtemp " + name);
+  return name;
 }
 
 }  // namespace aikmock

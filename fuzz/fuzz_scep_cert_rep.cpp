@@ -1,12 +1,15 @@
-// The SCEP CertRep the reference client reads (RFC 8894 §3.3.2): SignedData
-// by the RA signing key, SCEP attributes, and for SUCCESS a degenerate PKCS#7
-// enveloped to the requester.
+// The SCEP CertRep as the reference client reads it (RFC 8894 §3.3.2, with
+// Windows' pkiStatus 11): SignedData by the RA signing key, SCEP attributes,
+// and a pkcsPKIEnvelope to the requester; for SUCCESS that envelope holds the
+// certificates-only SignedData the client then reads.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 
 #include "certs/certificate_builder.hpp"
+#include "certs/der_io.hpp"
 #include "certs/keys.hpp"
+#include "client/wire/cert_rep_reader.hpp"
 #include "fuzz/seeds.hpp"
 #include "protocol/scep/cert_rep.hpp"
 
@@ -35,26 +38,29 @@ fixture* make_fixture() {
                           .subject({{"CN", "fuzz requester"}})
                           .validity(now, now + std::chrono::hours(1))
                           .sign(nullptr, f->requester_key.get(), EVP_sha256());
+  X509* to = f->requester_cert.get();
 
-  scep::cert_rep pending;
-  pending.status = scep::pki_status::pending;
-  pending.transaction_id = "fuzz-transaction";
-  pending.recipient_nonce = bytes(16, 9);
-  pending.attributes = {{"1.3.6.1.4.1.311.21.28", bytes{1, 2, 3}}, {"1.3.6.1.4.1.311.21.34", bytes(48, 's')}};
-  fuzz::write_seed("pending", scep::build_cert_rep(pending, f->ra_cert.get(), f->ra_key.get(), f->requester_cert.get()));
+  scep::cert_rep challenge;
+  challenge.status = scep::pki_status::pending_challenge;
+  challenge.transaction_id = "fuzz-transaction";
+  challenge.recipient_nonce = bytes(16, 9);
+  challenge.content = certs::envelope_to(bytes(64, 'c'), to, EVP_aes_128_cbc());
+  fuzz::write_seed("pending-challenge", scep::build_cert_rep(challenge, f->ra_cert.get(), f->ra_key.get()));
 
   scep::cert_rep success;
   success.transaction_id = "fuzz-transaction";
   success.recipient_nonce = bytes(16, 1);
-  success.certificates = {f->requester_cert.get(), f->ra_cert.get()};
-  fuzz::write_seed("success", scep::build_cert_rep(success, f->ra_cert.get(), f->ra_key.get(), f->requester_cert.get()));
+  success.content = certs::envelope_to(
+      scep::signed_certificates(f->ra_cert.get(), f->ra_key.get(), {f->requester_cert.get(), f->ra_cert.get()}), to,
+      EVP_aes_128_cbc());
+  fuzz::write_seed("success", scep::build_cert_rep(success, f->ra_cert.get(), f->ra_key.get()));
 
   scep::cert_rep failure;
   failure.status = scep::pki_status::failure;
   failure.failure = scep::fail_info::bad_request;
   failure.transaction_id = "fuzz-transaction";
   failure.recipient_nonce = bytes(16, 2);
-  fuzz::write_seed("failure", scep::build_cert_rep(failure, f->ra_cert.get(), f->ra_key.get(), f->requester_cert.get()));
+  fuzz::write_seed("failure", scep::build_cert_rep(failure, f->ra_cert.get(), f->ra_key.get()));
   return f;
 }
 
@@ -64,11 +70,11 @@ const fixture* const the_fixture = make_fixture();
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const fixture& f = *the_fixture;
-  auto parsed = scep::parse_cert_rep({data, size}, f.ra_cert.get(), f.requester_cert.get(), f.requester_key.get());
+  auto parsed = client::parse_cert_rep({data, size}, f.ra_cert.get(), f.requester_cert.get(), f.requester_key.get());
   if (parsed) {
-    (void)parsed->attribute("1.3.6.1.4.1.311.21.28");
-    // Only SUCCESS carries certificates, and a SUCCESS carries at least one.
-    if (parsed->status != scep::pki_status::success && !parsed->certificates.empty()) __builtin_trap();
+    // Only a FAILURE carries a failInfo.
+    if (parsed->failure && parsed->status != scep::pki_status::failure) __builtin_trap();
+    if (parsed->status == scep::pki_status::success) (void)client::signed_certificates_of(parsed->content, f.ra_cert.get());
   }
   aikmock::openssl_errors();  // keep the error queue from growing across inputs
   return 0;

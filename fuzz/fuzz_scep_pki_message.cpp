@@ -1,11 +1,15 @@
-// SCEP pkiMessage parsing (CMS SignedData + EnvelopedData) and the PKCS#10 in it.
+// SCEP pkiMessage parsing (CMS SignedData + EnvelopedData) and the PKCS#10 in
+// it. Only the seeds' signatures verify: mutations exercise what is checked
+// before (sizes, signer and certificate counts, signer key kind, attributes).
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 #include "certs/certificate_builder.hpp"
 #include "certs/der_io.hpp"
 #include "certs/keys.hpp"
+#include "certs/pem.hpp"
 #include "fuzz/seeds.hpp"
 #include "protocol/scep/pki_message.hpp"
 #include "client/wire/pki_request_builder.hpp"
@@ -39,14 +43,44 @@ fixture* make_fixture() {
   X509_REQ_sign(req.get(), client_key.get(), EVP_sha256());
   const bytes csr = certs::checked_der_of(req.get(), i2d_X509_REQ, "i2d_X509_REQ");
 
-  protocol::scep::pki_request r;
+  client::pki_request r;
   r.transaction_id = "fuzz";
   r.sender_nonce = bytes(16, 7);
-  fuzz::write_seed("pkcsreq-aes", protocol::scep::build_pki_message(r, csr, f->ra_cert.get(), client_cert.get(),
-                                                                    client_key.get()));
+  fuzz::write_seed("pkcsreq-aes", client::build_pki_message(r, csr, f->ra_cert.get(), client_cert.get(),
+                                                            client_key.get()));
+  r.type = protocol::scep::message_type::claim_challenge_answer;
+  r.extra_certificates = {certs::certificate_der(f->ra_cert.get())};
+  fuzz::write_seed("answer-with-chain", client::build_pki_message(r, csr, f->ra_cert.get(), client_cert.get(),
+                                                                  client_key.get()));
   r.cipher = EVP_des_ede3_cbc();
-  fuzz::write_seed("pkcsreq-3des", protocol::scep::build_pki_message(r, csr, f->ra_cert.get(), client_cert.get(),
-                                                                     client_key.get()));
+  r.transaction_id = "fuzz transaction (with) 'spaces'";
+  fuzz::write_seed("pkcsreq-3des", client::build_pki_message(r, csr, f->ra_cert.get(), client_cert.get(),
+                                                             client_key.get()));
+
+  // The hostile cases that once stopped the server (docs/security.md): a
+  // transactionID that is not UTF-8, and a signer no reply can be enveloped to.
+  r.cipher = EVP_aes_128_cbc();
+  r.transaction_id = "\xff" "A";
+  fuzz::write_seed("tid-not-utf8", client::build_pki_message(r, csr, f->ra_cert.get(), client_cert.get(),
+                                                             client_key.get()));
+  r.transaction_id = "fuzz";
+  aikmock::evp_pkey_ctx_ptr params_ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DSA", nullptr));
+  EVP_PKEY* raw_params = nullptr;
+  if (!params_ctx || EVP_PKEY_paramgen_init(params_ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_dsa_paramgen_bits(params_ctx.get(), 1024) != 1 ||
+      EVP_PKEY_paramgen(params_ctx.get(), &raw_params) != 1)
+    throw std::runtime_error("DSA parameters: " + aikmock::openssl_errors());
+  aikmock::evp_pkey_ptr params(raw_params);
+  aikmock::evp_pkey_ctx_ptr key_ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, params.get(), nullptr));
+  EVP_PKEY* raw_key = nullptr;
+  if (!key_ctx || EVP_PKEY_keygen_init(key_ctx.get()) != 1 || EVP_PKEY_keygen(key_ctx.get(), &raw_key) != 1)
+    throw std::runtime_error("DSA key: " + aikmock::openssl_errors());
+  aikmock::evp_pkey_ptr dsa(raw_key);
+  auto dsa_cert = certs::certificate_builder(dsa.get())
+                      .subject({{"CN", "SCEP Protocol Certificate"}})
+                      .validity(now, now + std::chrono::hours(1))
+                      .sign(nullptr, dsa.get(), EVP_sha256());
+  fuzz::write_seed("signer-dsa", client::build_pki_message(r, csr, f->ra_cert.get(), dsa_cert.get(), dsa.get()));
   return f;
 }
 

@@ -16,7 +16,7 @@ inline constexpr builtin_policy builtin_policies[] = {
   "description": "The real service as of 2025. Challenges are made with the limited credential profile of Microsoft's published activation code (SHA-256, AES-128, RSA only), so an RSA-3072/SHA-384 (H-6) EK, or an ECC EK, fails at challenge creation with 400 'Client challenge cannot be created due to failure in EncryptSecret' (the Lenovo X1 Carbon Gen 13 case: symptom confirmed by a field report, cause inferred). EKs whose chain does not validate get 400 'No valid TPM EK/Platform Certificate provided' (confirmed); a failing AIK creation proof gets 'Attestation statement cannot be verified ... TPM firmware needs update.' (message confirmed, trigger assumed).",
   "credentialProfile": "microsoft",
   "requireAikProof": true,
-  "requireRequestSignature": true,
+  "requireRequestSignature": false,
   "rules": [
     {
       "name": "roca-vulnerable-ek",
@@ -32,7 +32,7 @@ inline constexpr builtin_policy builtin_policies[] = {
   "description": "The service as it should be: every valid TCG EK template is accepted and challenged with parameters taken from the EK public (an H-6 EK gets a SHA-384/AES-256 challenge).",
   "credentialProfile": "tcg",
   "requireAikProof": true,
-  "requireRequestSignature": true,
+  "requireRequestSignature": false,
   "rules": []
 })json"},
     {"strict", R"json({
@@ -40,7 +40,7 @@ inline constexpr builtin_policy builtin_policies[] = {
   "description": "tcg-complete, but an EK certificate that deviates from the TCG EK Credential Profile in any way (any finding of the certificate intake) is refused as not valid.",
   "credentialProfile": "tcg",
   "requireAikProof": true,
-  "requireRequestSignature": true,
+  "requireRequestSignature": false,
   "rules": [
     {
       "name": "tcg-profile-violation",

@@ -16,8 +16,9 @@ constexpr std::array catalog{
                 "call4cloud.nl, TPM attestation 0x80190190 / 0x81039001 (2023)"},
     error_entry{error_id::scep_parse_failed, "scep-parse-failed", 400, "Failed to parse SCEP request.", reported,
                 "Test-AutopilotAttestation script output (R. Ooms)"},
-    error_entry{error_id::unknown_authority, "unknown-authority", 404, "The authority \"{host}\" does not exist",
-                reported, "one public design note; certreq shows `GetCACaps: Not Found` (confirmed)"},
+    error_entry{error_id::unknown_authority, "unknown-authority", 404, "The authority \"{host}\" does not exist.",
+                confirmed,
+                "CertEnroll event 86 captures (2023): body with the host lower-cased, headers nosniff and HSTS"},
     error_entry{error_id::encrypt_secret_failed, "encrypt-secret-failed", 400,
                 "Client challenge cannot be created due to failure in EncryptSecret", confirmed,
                 "Lenovo X1 Carbon Gen 13 field report, RSA-3072/SHA-384 EK (April 2025)"},
@@ -73,7 +74,7 @@ const error_entry* find_catalog_entry(std::string_view key) {
   return nullptr;
 }
 
-std::string error_message(const error_entry& e, message_args args) {
+std::string error_message(const error_entry& e, const message_args& args) {
   std::string out;
   std::string_view m = e.message;
   while (!m.empty()) {
@@ -98,7 +99,7 @@ std::string error_message(const error_entry& e, message_args args) {
   return out;
 }
 
-std::string error_body(const error_entry& e, message_args args) {
+std::string error_body(const error_entry& e, const message_args& args) {
   // dump() escapes quotes and control characters; replace invalid UTF-8 from request echoes.
   return nlohmann::json{{"Message", error_message(e, args)}}.dump(-1, ' ', false,
                                                                   nlohmann::json::error_handler_t::replace);

@@ -2,7 +2,7 @@
 // Every error the service answers with, in one table: the responses are built
 // from it and docs/errors.md is generated from it (a test keeps them equal).
 #include <cstdint>
-#include <initializer_list>
+#include <vector>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,12 +52,13 @@ const error_entry& catalog_entry(error_id id);
 // nullptr when no entry has that key.
 const error_entry* find_catalog_entry(std::string_view key);
 
-using message_args = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+// Values for a message's {placeholders}, by name.
+using message_args = std::vector<std::pair<std::string, std::string>>;
 
 // The message with its {placeholders} filled in.
-std::string error_message(const error_entry& e, message_args args = {});
+std::string error_message(const error_entry& e, const message_args& args = {});
 // The body as the service sends it: {"Message":"..."}.
-std::string error_body(const error_entry& e, message_args args = {});
+std::string error_body(const error_entry& e, const message_args& args = {});
 
 // The HRESULT a Windows client shows for an HTTP status (HTTP_E_STATUS_*:
 // 0x80190000 + status), e.g. 400 -> 0x80190190.

@@ -28,9 +28,17 @@ bool refused_by_default_check(decision& d, const char* check, const std::optiona
   return false;
 }
 
+// A yes/no condition against a fact the request may not have shown (yet).
+std::string flag_mismatch(const std::optional<bool>& wanted, const std::optional<bool>& fact, const char* what) {
+  if (!wanted) return {};
+  if (!fact) return std::string("no ") + what + " at this stage";
+  if (*wanted != *fact) return std::string(what) + (*fact ? " matches" : " differs");
+  return {};
+}
+
 // Why a rule does not match, or empty when it does. A rule that names an EK
 // property does not match a request whose EK is not known yet.
-std::string mismatch(const rule_match& m, const request_facts& f, const random_source& random) {
+std::string mismatch(const rule_match& m, const request_facts& f, std::size_t rule_index, request_draws& draws) {
   if (!any_of_text(m.operations, f.operation)) return "operation " + f.operation;
   if (!m.authorities.empty()) {
     bool hit = false;
@@ -72,19 +80,31 @@ std::string mismatch(const rule_match& m, const request_facts& f, const random_s
     if (!f.aik_proof_valid) return "no AIK proof checked at this stage";
     if (*m.aik_proof_valid != *f.aik_proof_valid) return "AIK proof";
   }
+  if (!any_of_text(m.machines, f.client.machine)) return "machine " + f.client.machine;
+  if (!any_of_text(m.users, f.client.user)) return "user " + f.client.user;
+  if (!any_of_text(m.processes, f.client.process)) return "process " + f.client.process;
+  if (!any_of_text(m.os_versions, f.client.os_version)) return "OS version " + f.client.os_version;
+  if (auto why = flag_mismatch(m.signer_hash_matches, f.client.signer_hash_matches, "signer hash"); !why.empty())
+    return why;
+  if (auto why = flag_mismatch(m.request_tpm_matches_ek, f.client.request_tpm_matches_ek, "request TPM");
+      !why.empty())
+    return why;
+  if (auto why = flag_mismatch(m.request_signed, f.client.request_signed, "request signature"); !why.empty())
+    return why;
   // Drawn last, so that a rule that cannot match never consumes a draw.
-  if (m.probability && !(random() < *m.probability)) return "probability draw";
+  if (m.probability && !(draws.draw(rule_index) < *m.probability)) return "probability draw";
   return {};
 }
 
 }  // namespace
 
-decision evaluate(const policy& p, const request_facts& f, const random_source& random) {
+decision evaluate(const policy& p, const request_facts& f, request_draws& draws) {
   decision d;
   d.profile = p.default_profile;
 
-  for (const auto& r : p.rules) {
-    std::string why = mismatch(r.when, f, random);
+  for (std::size_t i = 0; i < p.rules.size(); ++i) {
+    const auto& r = p.rules[i];
+    std::string why = mismatch(r.when, f, i, draws);
     if (!why.empty()) {
       d.trace.push_back({"rule:" + r.name, "skipped (" + why + ")"});
       continue;
@@ -134,12 +154,14 @@ decision evaluate(const policy& p, const request_facts& f, const random_source& 
   return d;
 }
 
-std::string_view profile_name(credential_profile p) { return p == credential_profile::tcg ? "tcg" : "microsoft"; }
+std::string_view profile_name(credential_profile p) { return tpm::to_string(p); }
 
-std::optional<credential_profile> parse_profile_name(std::string_view name) {
-  if (name == "tcg") return credential_profile::tcg;
-  if (name == "microsoft") return credential_profile::microsoft;
-  return std::nullopt;
+std::optional<credential_profile> parse_profile_name(std::string_view name) { return tpm::parse_credential_profile(name); }
+
+double request_draws::draw(std::size_t rule_index) {
+  if (drawn_.size() <= rule_index) drawn_.resize(rule_index + 1);
+  if (!drawn_[rule_index]) drawn_[rule_index] = source_();
+  return *drawn_[rule_index];
 }
 
 std::string_view basis_name(basis b) {

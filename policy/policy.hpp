@@ -12,13 +12,13 @@
 
 #include "policy/error_catalog.hpp"
 #include "policy/facts.hpp"
+#include "policy/rate_limiter.hpp"
+#include "tpm/credential_profile.hpp"
 
 namespace aikmock::policy {
 
-// How the EK-bound challenge is made. `tcg`: every parameter from the EK public
-// (what a correct service does); `microsoft`: limited like Microsoft's published
-// activation code (SHA-256, AES-128, RSA only), which cannot serve H-6 and ECC EKs.
-enum class credential_profile { tcg, microsoft };
+// How the EK-bound challenge is made (tpm/credential_profile.hpp).
+using tpm::credential_profile;
 
 // One condition of a rule: absent fields match anything; a list matches any of its values.
 struct rule_match {
@@ -37,6 +37,15 @@ struct rule_match {
   std::optional<bool> chain_valid;
   std::optional<bool> aik_proof_valid;
   std::optional<bool> roca_vulnerable;
+  // What the Windows request says of itself (SCEP only): client info, OS, and
+  // whether its claims agree with the rest of the request.
+  std::vector<std::string> machines;      // client info machine name
+  std::vector<std::string> users;
+  std::vector<std::string> processes;
+  std::vector<std::string> os_versions;
+  std::optional<bool> signer_hash_matches;   // szOID_ENROLL_SCEP_SIGNER_HASH vs the outer signer
+  std::optional<bool> request_tpm_matches_ek;  // the request's TPM SAN vs the EK certificate's
+  std::optional<bool> request_signed;     // a real PKCS#10 signature (not Windows' bare hash)
   std::optional<double> probability;      // 0..1, drawn per request
 };
 
@@ -65,13 +74,17 @@ struct policy {
   std::string description;
   credential_profile default_profile = credential_profile::microsoft;
   bool require_aik_proof = true;
-  // Refuse a PKCS#10 whose signature does not verify with the attested AIK
-  // (what a CA checks of any request; whether the real service does is not public).
-  bool require_request_signature = true;
+  // Refuse a PKCS#10 that is not signed by the attested AIK. Windows sends the
+  // bare SHA-256 of the request in the signature field (the AIK is a restricted
+  // key) and the real service accepts that, so this is an opt-in strictness.
+  bool require_request_signature = false;
   bool ignore_unknown_critical_extensions = false;
   // Certificates are judged at now + this (clock-skew scenarios: a service whose
   // clock runs ahead sees an EK certificate expire early, one behind sees it not yet valid).
   std::chrono::seconds clock_offset{0};
+  // Requests per client address before any rule is judged (a token bucket,
+  // policy/rate_limiter.hpp); none unless the policy file sets rateLimit.
+  std::optional<rate_limit> client_rate_limit;
   std::vector<rule> rules;
 };
 
@@ -94,12 +107,27 @@ struct decision {
 // Draws a number in [0,1) for `probability` rules; injectable for tests.
 using random_source = std::function<double()>;
 
+// The draws of one request, one per probability rule, made when the rule is
+// first judged and kept: a request judged twice (before and after its evidence
+// is read) meets every probability rule with the same draw.
+class request_draws {
+ public:
+  explicit request_draws(random_source source) : source_(std::move(source)) {}
+  double draw(std::size_t rule_index);
+
+ private:
+  random_source source_;
+  std::vector<std::optional<double>> drawn_;
+};
+
 // Evaluates the rules in order; `delay` rules add up and evaluation goes on;
 // the first other matching rule decides. Without a deciding rule, the
 // defaults: an EK whose chain does not validate gets no-ek-certificate, an AIK
 // proof that fails (when required) gets firmware-needs-update, anything else is
-// accepted with the policy's default credential profile.
-decision evaluate(const policy& p, const request_facts& facts, const random_source& random);
+// accepted with the policy's default credential profile. A rule that names a
+// fact the request has not shown yet (its EK, before the evidence is read) does
+// not match.
+decision evaluate(const policy& p, const request_facts& facts, request_draws& draws);
 
 std::string_view profile_name(credential_profile p);
 std::optional<credential_profile> parse_profile_name(std::string_view name);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "policy/policy_file.hpp"
 
 #include <nlohmann/json.hpp>
@@ -65,7 +66,8 @@ class reader {
     expect_object(j, ptr);
     only_keys(j, ptr, {"operation", "authority", "vendor", "model", "firmware", "template", "keyType", "keyBits",
                        "signatureHash", "issuerKeyId", "device", "finding", "chainValid", "aikProofValid",
-                       "rocaVulnerable", "probability"});
+                       "rocaVulnerable", "machine", "user", "process", "osVersion", "signerHashMatches",
+                       "requestTpmMatchesEk", "requestSigned", "probability"});
     rule_match m;
     for (const auto& [k, v] : j.items()) {
       const std::string p = ptr + "/" + k;
@@ -73,9 +75,11 @@ class reader {
         m.operations = texts(v, p);
         for (std::size_t i = 0; i < m.operations.size(); ++i) {
           const auto& o = m.operations[i];
-          if (o != "GetCACaps" && o != "GetCACert" && o != "PKIOperation" && o != "ChallengeAnswer")
-            fail(v.is_array() ? p + "/" + std::to_string(i) : p,
-                 "unknown operation \"" + o + "\" (GetCACaps, GetCACert, PKIOperation, ChallengeAnswer)");
+          if (std::find(std::begin(operations), std::end(operations), o) == std::end(operations)) {
+            std::string known;
+            for (auto name : operations) known += (known.empty() ? "" : ", ") + std::string(name);
+            fail(v.is_array() ? p + "/" + std::to_string(i) : p, "unknown operation \"" + o + "\" (" + known + ")");
+          }
         }
       } else if (k == "authority") m.authorities = texts(v, p);
       else if (k == "vendor") m.vendors = texts(v, p);
@@ -94,6 +98,13 @@ class reader {
       else if (k == "chainValid") m.chain_valid = boolean(v, p);
       else if (k == "aikProofValid") m.aik_proof_valid = boolean(v, p);
       else if (k == "rocaVulnerable") m.roca_vulnerable = boolean(v, p);
+      else if (k == "machine") m.machines = texts(v, p);
+      else if (k == "user") m.users = texts(v, p);
+      else if (k == "process") m.processes = texts(v, p);
+      else if (k == "osVersion") m.os_versions = texts(v, p);
+      else if (k == "signerHashMatches") m.signer_hash_matches = boolean(v, p);
+      else if (k == "requestTpmMatchesEk") m.request_tpm_matches_ek = boolean(v, p);
+      else if (k == "requestSigned") m.request_signed = boolean(v, p);
       else if (k == "probability") {
         if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1) fail(p, "must be a number from 0 to 1");
         m.probability = v.get<double>();
@@ -175,7 +186,7 @@ class reader {
   policy whole(const json& j) const {
     expect_object(j, "");
     only_keys(j, "", {"name", "description", "credentialProfile", "requireAikProof", "requireRequestSignature",
-                      "ignoreUnknownCriticalExtensions", "clockOffsetSeconds", "rules"});
+                      "ignoreUnknownCriticalExtensions", "clockOffsetSeconds", "rateLimit", "rules"});
     policy out;
     if (!j.contains("name")) fail("", "needs a name");
     out.name = text(j["name"], "/name");
@@ -192,6 +203,22 @@ class reader {
       if (!v.is_number_integer() || v.get<std::int64_t>() < -3'153'600'000 || v.get<std::int64_t>() > 3'153'600'000)
         fail("/clockOffsetSeconds", "must be a whole number of seconds within a century");
       out.clock_offset = std::chrono::seconds(v.get<std::int64_t>());
+    }
+    if (j.contains("rateLimit")) {
+      const auto& v = j["rateLimit"];
+      expect_object(v, "/rateLimit");
+      only_keys(v, "/rateLimit", {"requestsPerSecond", "burst"});
+      if (!v.contains("requestsPerSecond") || !v["requestsPerSecond"].is_number() ||
+          !(v["requestsPerSecond"].get<double>() > 0) || v["requestsPerSecond"].get<double>() > 1e6)
+        fail("/rateLimit/requestsPerSecond", "must be a number above 0 and at most 1000000");
+      rate_limit limit{v["requestsPerSecond"].get<double>(), 1};
+      if (v.contains("burst")) {
+        const auto& b = v["burst"];
+        if (!b.is_number_integer() || b.get<std::int64_t>() < 1 || b.get<std::int64_t>() > 1'000'000)
+          fail("/rateLimit/burst", "must be a whole number from 1 to 1000000");
+        limit.burst = static_cast<std::uint32_t>(b.get<std::int64_t>());
+      }
+      out.client_rate_limit = limit;
     }
     if (j.contains("rules")) {
       const auto& rules = j["rules"];

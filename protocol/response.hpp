@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "policy/error_catalog.hpp"
+#include "protocol/enrollment/enrollment_service.hpp"
 
 namespace aikmock::protocol {
 
@@ -27,15 +28,12 @@ struct response {
 
 inline constexpr const char* json_content_type = "application/json; charset=utf-8";
 
-inline response error_response(policy::error_id id, policy::message_args args = {}, std::string detail = {}) {
-  const auto& e = policy::catalog_entry(id);
-  response r;
-  r.status = e.status;
-  r.content_type = json_content_type;
-  r.body = policy::error_body(e, args);
-  r.error_key = std::string(e.key);
-  r.detail = std::move(detail);
-  return r;
-}
+// A catalogue error, as the service sends it.
+response error_response(policy::error_id id, const policy::message_args& args = {}, std::string detail = {});
+
+// An answer of `content_type`, with the policy's record (its delay and trace).
+response answer(std::string content_type, std::string body, const enrollment::policy_record& policy);
+// A refusal of the enrollment service, with the policy's record.
+response refusal_response(const enrollment::refusal& refusal, const enrollment::policy_record& policy);
 
 }  // namespace aikmock::protocol

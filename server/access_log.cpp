@@ -38,13 +38,10 @@ void access_log::request(const access_entry& e) {
   out_ << line << '\n' << std::flush;
 }
 
-void access_log::event(const std::string& name, const std::string& fields_json) {
+void access_log::event(const std::string& name, const nlohmann::json& fields) {
   nlohmann::ordered_json j{{"time", rfc3339_millis(std::chrono::system_clock::now())}, {"event", name}};
-  if (!fields_json.empty()) {
-    auto fields = nlohmann::ordered_json::parse(fields_json, nullptr, false);
-    if (fields.is_object())
-      for (auto& [k, v] : fields.items()) j[k] = v;
-  }
+  if (fields.is_object())
+    for (const auto& [k, v] : fields.items()) j[k] = v;
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::lock_guard lock(mutex_);
   out_ << line << '\n' << std::flush;

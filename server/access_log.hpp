@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace aikmock::server {
 
 struct access_entry {
@@ -32,8 +34,8 @@ class access_log {
  public:
   explicit access_log(std::ostream& out) : out_(out) {}
   void request(const access_entry& e);
-  // A server event: {"time":…,"event":name, …fields}; fields_json is a JSON object's members, may be empty.
-  void event(const std::string& name, const std::string& fields_json = {});
+  // A server event: {"time":…,"event":name, …fields}; `fields` is a JSON object (or null).
+  void event(const std::string& name, const nlohmann::json& fields = nullptr);
 
  private:
   std::mutex mutex_;

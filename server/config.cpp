@@ -41,6 +41,8 @@ void load_limits(const json& j, limits& l, const std::string& where) {
     else if (key == "requestTimeoutMs") l.request_timeout = millis(value, w);
     else if (key == "idleTimeoutMs") l.idle_timeout = millis(value, w);
     else if (key == "maxConnections") l.max_connections = positive_size(value, w);
+    else if (key == "maxConnectionsPerAddress") l.max_connections_per_address = positive_size(value, w);
+    else if (key == "handshakeTimeoutMs") l.handshake_timeout = millis(value, w);
     else if (key == "shutdownGraceMs") l.shutdown_grace = millis(value, w);
     else throw std::runtime_error(w + " is not a known key");
   }

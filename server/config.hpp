@@ -15,7 +15,9 @@ struct limits {
   std::size_t body_bytes = 1024 * 1024;        // larger -> 413
   std::chrono::milliseconds request_timeout{30'000};  // to read one request once it began (slow clients)
   std::chrono::milliseconds idle_timeout{60'000};     // a kept-alive connection with no new request
-  std::size_t max_connections = 1024;          // beyond: accepted and closed at once
+  std::size_t max_connections = 1024;          // beyond: accepted and closed at once (and kept below the fd limit)
+  std::size_t max_connections_per_address = 128;  // from one client address; beyond: closed at once
+  std::chrono::milliseconds handshake_timeout{10'000};  // a TLS client must finish its handshake in this
   std::chrono::milliseconds shutdown_grace{10'000};   // SIGTERM: time left for in-flight requests
 };
 

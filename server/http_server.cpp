@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "certs/lab_manifest.hpp"
+#include "server/descriptor_budget.hpp"
 #include "certs/pem.hpp"
 #include "certs/trust_store.hpp"
 #include "policy/policy_file.hpp"
@@ -44,9 +45,8 @@ tcp::endpoint resolve_endpoint(net::io_context& ioc, const std::string& text) {
   return results.begin()->endpoint();
 }
 
-std::string endpoint_json(const char* scheme, const tcp::endpoint& e) {
-  return std::string(R"({"scheme":")") + scheme + R"(","address":")" + e.address().to_string() +
-         R"(","port":)" + std::to_string(e.port()) + "}";
+nlohmann::json endpoint_json(const char* scheme, const tcp::endpoint& e) {
+  return {{"scheme", scheme}, {"address", e.address().to_string()}, {"port", e.port()}};
 }
 
 unsigned thread_count(const config& cfg) {
@@ -60,15 +60,28 @@ http_server::http_server(const config& cfg, std::ostream& log_out)
   auto lab = certs::load_lab_manifest(cfg.lab);
   if (lab.sealing_key.empty())
     throw std::runtime_error(cfg.lab.string() + " has no sealing key (made by an older aikmock): create a new lab");
-  sealer_ = std::make_shared<const protocol::exchange::state_sealer>(
-      protocol::exchange::state_sealer::from_file(lab.path_of(lab.sealing_key)));
+  sealer_ = std::make_shared<const protocol::enrollment::state_sealer>(
+      protocol::enrollment::state_sealer::from_file(lab.path_of(lab.sealing_key)));
   // Replicas of one lab share its directory: an answer one took, the others refuse.
-  replays_ = std::make_shared<protocol::exchange::replay_cache>(100'000, lab.dir / "replays");
+  replays_ = std::make_shared<protocol::enrollment::replay_cache>(100'000, lab.dir / "replays");
   auto trust = load_trust(lab);
-  for (const auto& e : trust.errors)
-    log_.event("trust-load-error", nlohmann::json{{"path", e.path.string()}, {"reason", e.reason}}.dump());
-  state_ = std::make_shared<server_state>(build_routes(lab, trust.store, policy::resolve_policy(cfg.policy)), log_,
-                                          cfg.limits);
+  for (const auto& e : trust.errors) log_.event("trust-load-error", {{"path", e.path.string()}, {"reason", e.reason}});
+  auto routes = build_routes(lab, trust.store, policy::resolve_policy(cfg.policy));
+  struct limits limits = cfg.limits;
+  const std::size_t descriptors = raise_descriptor_limit();
+  limits.max_connections = connection_cap(cfg.limits.max_connections, descriptors);
+  if (limits.max_connections < cfg.limits.max_connections)
+    log_.event("connection-limit-lowered", {{"configured", cfg.limits.max_connections},
+                                            {"effective", limits.max_connections},
+                                            {"descriptorLimit", descriptors}});
+  state_ = std::make_shared<server_state>(routes, log_, limits);
+  // Authorities of trust-store CAs are minted in the background, never on a request.
+  minter_ = std::make_unique<certs::authority_minter>(
+      lab, [this](std::shared_ptr<const certs::authority> a) { add_minted(std::move(a)); },
+      [this](const std::string& name, const std::string& reason) {
+        log_.event("authority-mint-failed", {{"authority", name}, {"reason", reason}});
+      });
+  minter_->enqueue(routes->authorities->pending());
 
   if (!cfg.https.empty()) {
     tls_.emplace(make_tls_context(lab));
@@ -93,21 +106,38 @@ certs::trust_store::load_result http_server::load_trust(const certs::lab_manifes
 std::shared_ptr<const route_set> http_server::build_routes(const certs::lab_manifest& lab,
                                                            std::shared_ptr<const certs::trust_store> trust,
                                                            policy::policy active) {
-  auto authorities = certs::authority_directory::from_lab_and_trust(lab, *trust, [this](const std::string& name) {
-    log_.event("authority-minted", nlohmann::json{{"authority", name}}.dump());
-  });
-  auto engine = std::make_shared<const protocol::exchange::enrollment_engine>(
-      trust, sealer_, certs::load_certificate(lab.path_of(lab.aik_root.certificate)),
-      protocol::exchange::enrollment_options{}, replays_);
-  auto shared_policy = std::make_shared<const policy::policy>(std::move(active));
+  auto authorities = certs::authority_directory::load(lab, *trust);
+  std::shared_ptr<policy::rate_limiter> limiter;
+  if (active.client_rate_limit) limiter = std::make_shared<policy::rate_limiter>(*active.client_rate_limit);
+  protocol::enrollment::service_settings settings;
+  settings.urls.base = lab.public_url;
+  auto service = std::make_shared<const protocol::enrollment::enrollment_service>(
+      std::make_shared<const policy::policy>(std::move(active)), protocol::enrollment::thread_random(), trust, sealer_,
+      certs::load_certificate(lab.path_of(lab.aik_root.certificate)), replays_, settings);
   auto r = std::make_shared<route_set>();
-  r->default_authority = pick_default_authority(*authorities, cfg_.default_authority);
-  r->scep = std::make_shared<const protocol::scep::scep_service>(shared_policy, protocol::scep::thread_random(), engine);
-  r->json = std::make_shared<const protocol::json_api>(shared_policy, protocol::scep::thread_random(), engine,
-                                                      authorities);
   r->authorities = authorities;
-  routes_ = r;
+  r->default_authority = pick_default_authority(*authorities, cfg_.default_authority);
+  r->service = service;
+  r->scep = std::make_shared<const protocol::scep::scep_codec>(service);
+  r->json = std::make_shared<const protocol::json_api>(service);
+  r->rate_limiter = std::move(limiter);
+  r->mint_next = [this](const std::string& key_id) {
+    if (minter_) minter_->prioritize(key_id);
+  };
   return r;
+}
+
+void http_server::add_minted(std::shared_ptr<const certs::authority> minted) {
+  const std::string name = minted->name;
+  {
+    std::lock_guard lock(routes_mutex_);
+    auto current = state_->routes.current();
+    auto next = std::make_shared<route_set>(*current);
+    next->authorities = current->authorities->with(std::move(minted));
+    state_->routes.replace(std::move(next));
+  }
+  log_.event("authority-minted", {{"authority", name}});
+  if (minter_ && minter_->outstanding() == 0) log_.event("authorities-ready", {{"authorities", authorities()->all().size()}});
 }
 
 bool http_server::reload() {
@@ -115,19 +145,23 @@ bool http_server::reload() {
     auto lab = certs::load_lab_manifest(cfg_.lab);
     auto trust = load_trust(lab);
     if (!trust.errors.empty()) {
-      for (const auto& e : trust.errors)
-        log_.event("reload-refused", nlohmann::json{{"path", e.path.string()}, {"reason", e.reason}}.dump());
+      for (const auto& e : trust.errors) log_.event("reload-refused", {{"path", e.path.string()}, {"reason", e.reason}});
       return false;
     }
-    auto next = build_routes(lab, trust.store, policy::resolve_policy(cfg_.policy));
-    state_->routes.replace(next);
-    log_.event("reloaded", nlohmann::json{{"policy", cfg_.policy}, {"authorities", next->authorities->all().size()},
-                                          {"pending", next->authorities->pending()}}
-                               .dump());
+    std::shared_ptr<const route_set> next;
+    {
+      std::lock_guard lock(routes_mutex_);
+      next = build_routes(lab, trust.store, policy::resolve_policy(cfg_.policy));
+      state_->routes.replace(next);
+    }
+    minter_->enqueue(next->authorities->pending());
+    log_.event("reloaded", {{"policy", cfg_.policy},
+                            {"authorities", next->authorities->all().size()},
+                            {"pending", next->authorities->pending().size()}});
     return true;
   } catch (const std::exception& e) {
     // A policy file with an error, a lab file gone: the service goes on as it was.
-    log_.event("reload-refused", nlohmann::json{{"reason", e.what()}}.dump());
+    log_.event("reload-refused", {{"reason", e.what()}});
     return false;
   }
 }
@@ -147,8 +181,9 @@ void http_server::run() {
 void http_server::stop(const char* reason) {
   if (stop_started_.exchange(true)) return;
   net::post(ioc_, [this, reason] {
-    log_.event("stopping", std::string(R"({"reason":")") + reason + "\"}");
+    log_.event("stopping", {{"reason", reason}});
     state_->stopping = true;
+    state_->routes.set_draining(true);
     for (auto& l : listeners_) l->stop();
     state_->registry.stop_all();
     deadline_ = std::chrono::steady_clock::now() + cfg_.limits.shutdown_grace;
@@ -161,7 +196,7 @@ void http_server::stop(const char* reason) {
 void http_server::wait_for_drain() {
   if (state_->registry.size() == 0) return;
   if (std::chrono::steady_clock::now() >= deadline_) {
-    log_.event("stop-forced", R"({"connections":)" + std::to_string(state_->registry.size()) + "}");
+    log_.event("stop-forced", {{"connections", state_->registry.size()}});
     ioc_.stop();
     return;
   }
@@ -174,7 +209,7 @@ void http_server::wait_for_drain() {
 namespace {
 // For the person who just typed `make run`: where to point a client.
 void print_urls_to_try(const http_server& server, const config& cfg, std::ostream& out) {
-  const std::string path = "/templates/Aik/scep?operation=GetCACaps";
+  const std::string path = std::string(protocol::scep::scep_path) + "?operation=GetCACaps";
   const auto authorities = server.authorities();
   out << "aikmock: serving " << authorities->all().size() << " authorities from " << cfg.lab.string()
       << " under policy " << cfg.policy << "\n";
@@ -182,14 +217,14 @@ void print_urls_to_try(const http_server& server, const config& cfg, std::ostrea
     out << "  curl 'http://" << e->address().to_string() << ":" << e->port() << path << "'\n";
   if (auto e = server.https_endpoint(); e && !authorities->all().empty()) {
     const auto& a = *authorities->all().front();
-    const std::string host = a.name + ".microsoftaik.azure.net";
+    const std::string host = a.name + "." + certs::load_lab_manifest(cfg.lab).domain;
     out << "  curl --cacert " << (cfg.lab / "tls/root.pem").string() << " --resolve " << host << ":" << e->port()
         << ":" << e->address().to_string() << " 'https://" << host << ":" << e->port() << path << "'\n";
   }
   out << "  authorities:";
   for (const auto& a : authorities->all()) out << " " << a->name;
-  if (auto n = authorities->pending())
-    out << "\n  and " << n << " more from the trust store, minted when first asked for";
+  if (auto n = authorities->pending().size())
+    out << "\n  and " << n << " more from the trust store, being minted in the background";
   out << "\n  stop with Ctrl-C (SIGINT) or SIGTERM\n" << std::flush;
 }
 }  // namespace

@@ -3,6 +3,7 @@
 // accepting, answer what is in flight, close idle connections). `serve` wraps
 // it for the command line with SIGTERM/SIGINT.
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <thread>
@@ -12,8 +13,9 @@
 #include "certs/lab_manifest.hpp"
 #include "certs/trust_store.hpp"
 #include "policy/policy.hpp"
-#include "protocol/exchange/replay_cache.hpp"
-#include "protocol/exchange/state_sealer.hpp"
+#include "certs/authority_minter.hpp"
+#include "protocol/enrollment/replay_cache.hpp"
+#include "protocol/enrollment/state_sealer.hpp"
 #include "server/router.hpp"
 #include "server/access_log.hpp"
 #include "server/beast.hpp"
@@ -44,7 +46,7 @@ class http_server {
   void stop(const char* reason = "stop");
 
   access_log& log() { return log_; }
-  std::shared_ptr<const certs::authority_directory> authorities() const { return routes_.load()->authorities; }
+  std::shared_ptr<const certs::authority_directory> authorities() const { return state_->routes.current()->authorities; }
 
   // Reads the trust store and the policy again (SIGHUP). A broken trust file or
   // policy is reported in the log by name and changes nothing: the service goes
@@ -61,11 +63,14 @@ class http_server {
   certs::trust_store::load_result load_trust(const certs::lab_manifest& lab) const;
   std::shared_ptr<const route_set> build_routes(const certs::lab_manifest& lab,
                                                 std::shared_ptr<const certs::trust_store> trust, policy::policy active);
+  // An authority minted in the background joins the routes (on the minter's thread).
+  void add_minted(std::shared_ptr<const certs::authority> minted);
 
-  std::shared_ptr<const protocol::exchange::state_sealer> sealer_;
-  std::shared_ptr<protocol::exchange::replay_cache> replays_;
-  std::atomic<std::shared_ptr<const route_set>> routes_;  // the latest set, for reporting
+  std::shared_ptr<const protocol::enrollment::state_sealer> sealer_;
+  std::shared_ptr<protocol::enrollment::replay_cache> replays_;
+  std::mutex routes_mutex_;  // reloads and mints replace the routes one at a time
   std::shared_ptr<server_state> state_;
+  std::unique_ptr<certs::authority_minter> minter_;
   std::vector<std::shared_ptr<listener>> listeners_;
   std::optional<tcp::endpoint> https_, http_;
   net::steady_timer drain_timer_;

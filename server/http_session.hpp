@@ -15,8 +15,8 @@ namespace aikmock::server {
 template <class Derived>
 class http_session : public stoppable {
  public:
-  http_session(std::shared_ptr<server_state> state, std::string remote, std::string scheme)
-      : state_(std::move(state)), remote_(std::move(remote)), scheme_(std::move(scheme)) {}
+  http_session(std::shared_ptr<server_state> state, std::string address, std::string remote, std::string scheme)
+      : state_(std::move(state)), address_(std::move(address)), remote_(std::move(remote)), scheme_(std::move(scheme)) {}
 
   ~http_session() override { state_->registry.remove(this); }
 
@@ -46,6 +46,8 @@ class http_session : public stoppable {
   std::shared_ptr<server_state> state_;
   // Waiting for the peer to begin (a request, or a TLS handshake): stop() may end it at once.
   bool idle_ = false;
+  // Answered before the body was read (413): the client may still be sending it.
+  bool unread_body_ = false;
 
  private:
   void on_stop() {
@@ -61,10 +63,27 @@ class http_session : public stoppable {
     do_read_request();
   }
 
+  // The header first: how much body a request may carry depends on where it goes.
   void do_read_request() {
     started_ = std::chrono::steady_clock::now();
     started_wall_ = std::chrono::system_clock::now();
     lowest_layer().expires_after(state_->limits.request_timeout);
+    http::async_read_header(derived().stream(), buffer_, *parser_,
+                            beast::bind_front_handler(&http_session::on_header, derived().shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t n) {
+    if (ec) return on_read(ec, n);
+    const std::size_t limit = body_limit_for(parser_->get().target(), state_->limits.body_bytes);
+    // A declared length is checked against the limit the parser had when it read the header: check it here.
+    if (auto declared = parser_->content_length(); declared && *declared > limit) {
+      unread_body_ = true;
+      return send(make_error_response(policy::error_id::body_too_large, &parser_->get(), scheme_,
+                                      "Content-Length " + std::to_string(*declared) + " is over this route's " +
+                                          std::to_string(limit) + " bytes"),
+                  &parser_->get());
+    }
+    parser_->body_limit(limit);  // and a chunked body is counted against it as it comes
     http::async_read(derived().stream(), buffer_, *parser_,
                      beast::bind_front_handler(&http_session::on_read, derived().shared_from_this()));
   }
@@ -76,22 +95,26 @@ class http_session : public stoppable {
       return derived().do_close();
     }
     if (ec == http::error::header_limit)
-      return send(make_error_response(policy::error_id::headers_too_large, nullptr, ec.message()), nullptr);
+      return send(make_error_response(policy::error_id::headers_too_large, nullptr, scheme_, ec.message()), nullptr);
     // Past the body limit the header was read whole: answer as to that request.
-    if (ec == http::error::body_limit)
-      return send(make_error_response(policy::error_id::body_too_large, &parser_->get(), ec.message()), &parser_->get());
+    if (ec == http::error::body_limit) {
+      unread_body_ = true;
+      return send(make_error_response(policy::error_id::body_too_large, &parser_->get(), scheme_, ec.message()),
+                  &parser_->get());
+    }
     if (ec && ec.category() == http::make_error_code(http::error::bad_target).category())
-      return send(make_error_response(policy::error_id::bad_request, nullptr, ec.message()), nullptr);
+      return send(make_error_response(policy::error_id::bad_request, nullptr, scheme_, ec.message()), nullptr);
     if (ec) return derived().do_close();
 
     request_.emplace(parser_->release());
-    send(state_->routes.handle(*request_, scheme_), &*request_);
+    send(state_->routes.handle(*request_, scheme_, address_), &*request_);
   }
 
   void send(routed_response routed, const request_t* request) {
     entry_ = {};
     entry_.time = started_wall_;
     entry_.request_id = routed.request_id;
+    entry_.client_request_id = routed.client_request_id;
     entry_.remote = remote_;
     entry_.scheme = scheme_;
     entry_.authority = routed.authority;
@@ -102,8 +125,6 @@ class http_session : public stoppable {
       entry_.host = std::string((*request)[http::field::host]);
       entry_.method = std::string(request->method_string());
       entry_.target = std::string(request->target());
-      if (auto it = request->find("x-ms-client-request-id"); it != request->end())
-        entry_.client_request_id = std::string(it->value().substr(0, 256));
     }
     entry_.policy_rule = routed.policy_rule;
     entry_.policy_trace = std::move(routed.policy_trace);
@@ -166,7 +187,8 @@ class http_session : public stoppable {
     state_->log.request(e);
   }
 
-  std::string remote_;
+  std::string address_;  // the peer's IP address
+  std::string remote_;   // address:port, for the log
   std::string scheme_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<request_t> request_;
@@ -181,8 +203,8 @@ class http_session : public stoppable {
 
 class plain_session : public http_session<plain_session>, public std::enable_shared_from_this<plain_session> {
  public:
-  plain_session(tcp::socket&& socket, std::shared_ptr<server_state> state, std::string remote)
-      : http_session(std::move(state), std::move(remote), "http"), stream_(std::move(socket)) {}
+  plain_session(tcp::socket&& socket, std::shared_ptr<server_state> state, std::string address, std::string remote)
+      : http_session(std::move(state), std::move(address), std::move(remote), "http"), stream_(std::move(socket)) {}
 
   beast::tcp_stream& stream() { return stream_; }
   void start() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); }); }
@@ -214,8 +236,9 @@ class plain_session : public http_session<plain_session>, public std::enable_sha
 
 class tls_session : public http_session<tls_session>, public std::enable_shared_from_this<tls_session> {
  public:
-  tls_session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<server_state> state, std::string remote)
-      : http_session(std::move(state), std::move(remote), "https"), stream_(std::move(socket), tls) {}
+  tls_session(tcp::socket&& socket, ssl::context& tls, std::shared_ptr<server_state> state, std::string address,
+              std::string remote)
+      : http_session(std::move(state), std::move(address), std::move(remote), "https"), stream_(std::move(socket), tls) {}
 
   beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
 
@@ -223,13 +246,21 @@ class tls_session : public http_session<tls_session>, public std::enable_shared_
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       // Until the client's hello arrives the connection is idle: a stop ends it.
       self->idle_ = true;
-      beast::get_lowest_layer(self->stream_).expires_after(self->state_->limits.request_timeout);
+      beast::get_lowest_layer(self->stream_).expires_after(self->state_->limits.handshake_timeout);
       self->stream_.async_handshake(ssl::stream_base::server,
                                     beast::bind_front_handler(&tls_session::on_handshake, self));
     });
   }
 
+  // After an early answer (413) the client is likely still sending its body:
+  // read and discard it for a moment (as the plain session does), or closing
+  // with unread data would reset the connection and lose the answer.
   void do_close() {
+    if (unread_body_) {
+      unread_body_ = false;
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      return do_drain(0);
+    }
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
     stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
       // Peers often close without close_notify (stream_truncated): nothing to do either way.
@@ -249,7 +280,17 @@ class tls_session : public http_session<tls_session>, public std::enable_shared_
     do_read();
   }
 
+  void do_drain(std::size_t drained) {
+    stream_.async_read_some(net::buffer(drain_), [self = shared_from_this(), drained](beast::error_code ec, std::size_t n) {
+      // Past this much the client is not merely finishing a request: close.
+      constexpr std::size_t max_drained = 4 * 1024 * 1024;
+      if (ec || drained + n > max_drained) return self->do_close();
+      self->do_drain(drained + n);
+    });
+  }
+
   beast::ssl_stream<beast::tcp_stream> stream_;
+  char drain_[4096];
 };
 
 }  // namespace aikmock::server

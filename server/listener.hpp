@@ -1,7 +1,10 @@
 #pragma once
 // Accepts connections on one address and hands each to a session; at the
-// connection limit a new connection is closed at once.
+// connection limit, or at the limit for its peer's address, a new connection
+// is closed at once.
+#include <chrono>
 #include <memory>
+#include <string>
 
 #include "server/beast.hpp"
 #include "server/server_state.hpp"
@@ -27,6 +30,11 @@ class listener : public std::enable_shared_from_this<listener> {
   std::shared_ptr<server_state> state_;
   tcp::endpoint local_;
   net::steady_timer backoff_;
+  // Refusals are logged at most once a second, with how many were not (a flood
+  // of connections must not become a flood of log lines). On the acceptor's strand.
+  void log_refusal(const char* reason, const std::string& remote);
+  std::chrono::steady_clock::time_point last_refusal_logged_{};
+  std::size_t refusals_unlogged_ = 0;
 };
 
 }  // namespace aikmock::server

@@ -24,6 +24,9 @@ constexpr std::uint16_t min_rsa_bits = 2048;
 aik_verdict refuse(aik_check check, std::string reason) { return fail(aik_failure{check, std::move(reason)}); }
 
 bool allowed_hash(alg_id hash) { return hash == alg::sha256 || hash == alg::sha384 || hash == alg::sha512; }
+// A signing scheme may also use SHA-1: the real service certified an AIK with
+// RSASSA-SHA1 (google/security-research tpm-carte-blanche; docs/tpm.md).
+bool allowed_scheme_hash(alg_id hash) { return hash == alg::sha1 || allowed_hash(hash); }
 
 bool allowed_curve(ecc_curve_id id) {
   return id == curve::nist_p256 || id == curve::nist_p384 || id == curve::nist_p521;
@@ -76,8 +79,8 @@ aik_verdict check_signature_scheme(const tpmt_public& key, const tpmt_signature&
     return refuse(aik_check::signature_scheme, "signature scheme " + scheme + " does not fit the " + std::string(role) +
                                                  "'s " + describe_alg(key.type) + " key");
   }
-  if (!allowed_hash(signature.hash)) {
-    return refuse(aik_check::signature_scheme, "signature scheme " + scheme + " uses a hash other than SHA-256/384/512");
+  if (!allowed_scheme_hash(signature.hash)) {
+    return refuse(aik_check::signature_scheme, "signature scheme " + scheme + " uses a hash other than SHA-1/256/384/512");
   }
   if (key.scheme.scheme != alg::null &&
       (signature.sig_alg != key.scheme.scheme || signature.hash != key.scheme.hash)) {
@@ -123,9 +126,9 @@ aik_verdict check_aik(const tpmt_public& aik, evp_pkey_ptr& key_out) {
     }
   }
   if (aik.scheme.scheme != alg::null &&
-      (!scheme_fits_type(aik.type, aik.scheme.scheme) || !allowed_hash(aik.scheme.hash))) {
+      (!scheme_fits_type(aik.type, aik.scheme.scheme) || !allowed_scheme_hash(aik.scheme.hash))) {
     return refuse(aik_check::signing_scheme, "AIK scheme " + describe_scheme(aik.scheme.scheme, aik.scheme.hash) +
-                                               " is not RSASSA/RSAPSS (RSA) or ECDSA (ECC) with SHA-256/384/512");
+                                               " is not RSASSA/RSAPSS (RSA) or ECDSA (ECC) with SHA-1/256/384/512");
   }
   return check_signing_key(aik, "AIK", {aik_check::object_type, aik_check::key_size, aik_check::public_key}, key_out);
 }

@@ -8,8 +8,9 @@
 //   RSA or ECC; nameAlg SHA-256/384/512; restricted, sign, fixedTPM,
 //   fixedParent and sensitiveDataOrigin set, decrypt clear, so it signs only
 //   what the TPM itself produced and never left the TPM that made it; a
-//   signing scheme RSASSA/RSAPSS (RSA) or ECDSA (ECC) with SHA-256/384/512, or
-//   NULL; RSA of at least 2048 bits, ECC on P-256, P-384 or P-521.
+//   signing scheme RSASSA/RSAPSS (RSA) or ECDSA (ECC) with SHA-1/256/384/512
+//   (SHA-1: Windows' AIK is RSASSA-SHA1, and the real service certifies it;
+//   docs/tpm.md), or NULL; RSA of at least 2048 bits, ECC on P-256, P-384 or P-521.
 // Its creation proof (verify_aik_creation), TPM2_CertifyCreation by itself:
 //   the signature's scheme is one the key allows; the TPMS_ATTEST has the TPM's
 //   magic and type CREATION; it names this key; its creationHash is

@@ -127,12 +127,6 @@ failure<credential_error> crypto_error(std::string what) { return fail(credentia
 
 }  // namespace
 
-std::optional<credential_profile> parse_credential_profile(std::string_view text) {
-  if (text == "tcg") return credential_profile::tcg;
-  if (text == "microsoft") return credential_profile::microsoft;
-  return std::nullopt;
-}
-
 credential_result<credential_protection> credential_protection_for(const tpmt_public& ek, credential_profile profile) {
   if (auto checked = check_protector(ek); !checked) return fail(checked.error());
   const std::size_t digest_size = hash_size(ek.name_alg);

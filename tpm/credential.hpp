@@ -24,17 +24,10 @@
 #include "tpm/constants.hpp"
 #include "tpm/credential_container.hpp"
 #include "tpm/credential_error.hpp"
+#include "tpm/credential_profile.hpp"
 #include "tpm/public_area.hpp"
 
 namespace aikmock::tpm {
-
-enum class credential_profile { tcg, microsoft };
-
-constexpr std::string_view to_string(credential_profile profile) {
-  return profile == credential_profile::tcg ? "tcg" : "microsoft";
-}
-// "tcg" or "microsoft"; nullopt otherwise.
-std::optional<credential_profile> parse_credential_profile(std::string_view text);
 
 // What a profile uses to protect a credential for one EK.
 struct credential_protection {
@@ -54,7 +47,7 @@ struct credential_protection {
 credential_result<credential_protection> credential_protection_for(const tpmt_public& ek, credential_profile profile);
 
 // A Name fit for MakeCredential: UINT16 nameAlg || digest, the hash one this
-// project computes and the digest its size. nullopt when fine, else the error.
+// project computes and the digest its size; else why not.
 result<void, credential_error> check_object_name(byte_view object_name);
 
 // `ek`: the EK public as the client presented it. `object_name`: Name of the

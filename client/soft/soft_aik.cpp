@@ -27,19 +27,18 @@ soft_aik create_soft_aik(alg_id key_type) {
 }
 
 aik_creation_proof certify_creation(const soft_aik& aik, byte_view nonce) {
-  // Creation data as TPM2_Create under a storage key records it: one SHA-256
-  // PCR bank with nothing selected, locality 0, a SHA-256 parent. A software
-  // TPM has no real parent; its Name stands in as the hash of the AIK's own.
+  // Creation data as TPM2_CreatePrimary in the owner hierarchy records it (TPM
+  // 2.0 Library Part 2, TPMS_CREATION_DATA): one SHA-256 PCR bank with nothing
+  // selected, locality 0, and the hierarchy (TPM_RH_OWNER) as parent, named by
+  // its handle.
   tpms_creation_data data;
   data.pcr_select.banks.push_back({alg::sha256, bytes{0x00, 0x00, 0x00}});
   data.pcr_digest = *hash(alg::sha256, {});
   data.locality = 0x01;
-  data.parent_name_alg = alg::sha256;
-  auto own_name = *object_name(aik.public_area);
-  data.parent_name = bytes{0x00, 0x0b};
-  auto parent = *hash(alg::sha256, own_name);
-  data.parent_name.insert(data.parent_name.end(), parent.begin(), parent.end());
+  data.parent_name_alg = alg::null;
+  data.parent_name = bytes{0x40, 0x00, 0x00, 0x01};
   data.parent_qualified_name = data.parent_name;
+  auto own_name = *object_name(aik.public_area);
 
   aik_creation_proof proof;
   proof.aik_public = aik.public_area;

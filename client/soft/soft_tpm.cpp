@@ -41,20 +41,6 @@ tpm::aik_creation_proof soft_tpm::create_aik(byte_view nonce) {
   return certify_creation(*aik_, nonce);
 }
 
-bytes soft_tpm::sign_with_aik(byte_view to_be_signed) {
-  if (!aik_) throw std::runtime_error("no AIK was created");
-  // What TPM2_Sign with the AIK's scheme (SHA-256) returns, as an X.509 signature value.
-  evp_md_ctx_ptr ctx(openssl_check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
-  openssl_check(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, aik_->key.get()) == 1, "EVP_DigestSignInit");
-  std::size_t size = 0;
-  openssl_check(EVP_DigestSign(ctx.get(), nullptr, &size, to_be_signed.data(), to_be_signed.size()) == 1, "EVP_DigestSign");
-  bytes out(size);
-  openssl_check(EVP_DigestSign(ctx.get(), out.data(), &size, to_be_signed.data(), to_be_signed.size()) == 1,
-                "EVP_DigestSign");
-  out.resize(size);
-  return out;
-}
-
 tpm::credential_result<bytes> soft_tpm::activate(const tpm::credential_blob& challenge) {
   if (!aik_) return fail(tpm::credential_error{tpm::credential_error_kind::invalid_object_name, "no AIK was created"});
   auto name = tpm::object_name(aik_->public_area);

@@ -20,7 +20,6 @@ class soft_tpm : public tpm_backend {
   std::string ek_certificate_source() const override { return ek_certificate_file_; }
   tpm::tpmt_public ek_public() override { return ek_public_; }
   tpm::aik_creation_proof create_aik(byte_view nonce) override;
-  bytes sign_with_aik(byte_view to_be_signed) override;
   tpm::credential_result<bytes> activate(const tpm::credential_blob& challenge) override;
 
  private:

@@ -1,156 +1,176 @@
 #include "protocol/wcce/identity_request.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
-#include <memory>
-#include <stdexcept>
-#include <string_view>
-
-#include "certs/der.hpp"
 #include "certs/der_io.hpp"
+#include "certs/ek_der_reader.hpp"
+#include "certs/ek_san.hpp"
 #include "certs/oids.hpp"
 
 namespace aikmock::protocol::wcce {
 
 namespace {
+constexpr std::size_t max_attributes = 16;
+constexpr std::size_t max_text = 256;
+
 std::string oid_text(const ASN1_OBJECT* obj) {
   char buf[128];
   int n = OBJ_obj2txt(buf, sizeof buf, obj, 1);
   return n > 0 && n < static_cast<int>(sizeof buf) ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
-// The attribute's first value, DER-encoded (the MS-WCCE attributes carry one).
-std::optional<bytes> first_value(X509_ATTRIBUTE* attr) {
-  if (X509_ATTRIBUTE_count(attr) < 1) return std::nullopt;
-  ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(attr, 0);
-  if (!value) return std::nullopt;
-  bytes out = certs::der_of(value, i2d_ASN1_TYPE);
-  if (out.empty()) return std::nullopt;
+// The text of a string value of any ASN.1 string type (IA5String, BMPString, UTF8String…).
+result<std::string> text_of(const ASN1_TYPE* value, std::string_view what) {
+  if (!value || value->type == V_ASN1_SEQUENCE || value->type == V_ASN1_SET || value->type == V_ASN1_NULL ||
+      value->type == V_ASN1_OBJECT || value->type == V_ASN1_BOOLEAN)
+    return fail(std::string(what) + " is not a string");
+  unsigned char* utf8 = nullptr;
+  const int n = ASN1_STRING_to_UTF8(&utf8, value->value.asn1_string);
+  if (n < 0) {
+    openssl_errors();
+    return fail(std::string(what) + " is not a readable string");
+  }
+  std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
+  OPENSSL_free(utf8);
+  if (out.size() > max_text) return fail(std::string(what) + " is longer than " + std::to_string(max_text));
   return out;
+}
+
+result<bytes> octets_of(const ASN1_TYPE* value, std::string_view what) {
+  if (!value || value->type != V_ASN1_OCTET_STRING) return fail(std::string(what) + " is not an OCTET STRING");
+  const ASN1_STRING* s = value->value.octet_string;
+  return bytes(ASN1_STRING_get0_data(s), ASN1_STRING_get0_data(s) + ASN1_STRING_length(s));
+}
+
+// SEQUENCE { INTEGER id, UTF8String machine, UTF8String user, UTF8String process }
+result<client_info> client_info_of(const ASN1_TYPE* value) {
+  if (!value || value->type != V_ASN1_SEQUENCE) return fail("client info is not a SEQUENCE");
+  const ASN1_STRING* seq = value->value.sequence;
+  const byte_view der(ASN1_STRING_get0_data(seq), static_cast<std::size_t>(ASN1_STRING_length(seq)));
+  auto outer = certs::read_der_tlv(der);
+  auto parts = outer ? certs::read_der_children(outer->content, 4) : std::nullopt;
+  if (!parts || parts->size() != 4 || (*parts)[0].tag != certs::der_tag::integer ||
+      (*parts)[0].content.empty() || (*parts)[0].content.size() > 4)
+    return fail("client info is not SEQUENCE { INTEGER, machine, user, process }");
+  client_info out;
+  for (auto b : (*parts)[0].content) out.id = out.id << 8 | b;
+  std::string* fields[] = {&out.machine, &out.user, &out.process};
+  for (int i = 0; i < 3; ++i) {
+    const auto& t = (*parts)[static_cast<std::size_t>(i) + 1];
+    if (t.tag != 0x0c && t.tag != 0x13 && t.tag != 0x16) return fail("client info holds a field that is not text");
+    if (t.content.size() > max_text) return fail("client info holds a field that is too long");
+    fields[i]->assign(t.content.begin(), t.content.end());
+  }
+  return out;
+}
+
+// The request's extensions: the TPM in the SAN, the key affinity, the SKI.
+void read_extensions(X509_REQ* csr, identity_request& r) {
+  STACK_OF(X509_EXTENSION)* extensions = X509_REQ_get_extensions(csr);
+  if (!extensions) {
+    openssl_errors();
+    return;
+  }
+  for (int i = 0; i < sk_X509_EXTENSION_num(extensions); ++i) {
+    X509_EXTENSION* ext = sk_X509_EXTENSION_value(extensions, i);
+    const std::string oid = oid_text(X509_EXTENSION_get_object(ext));
+    const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(ext);
+    const byte_view value(ASN1_STRING_get0_data(data), static_cast<std::size_t>(ASN1_STRING_length(data)));
+    if (oid == "2.5.29.17") {
+      const unsigned char* p = value.data();
+      general_names_ptr names(d2i_GENERAL_NAMES(nullptr, &p, static_cast<long>(value.size())));
+      if (names) r.tpm = certs::tpm_identity_of(names.get());
+    } else if (oid == certs::oids::enroll_key_affinity) {
+      r.key_affinity = true;
+    } else if (oid == "2.5.29.14") {
+      auto ski = certs::read_der_tlv(value);
+      if (ski && ski->tag == certs::der_tag::octet_string) r.subject_key_id = bytes(ski->content.begin(), ski->content.end());
+    }
+  }
+  sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
+  openssl_errors();
+}
+
+// Windows' "signature": id-sha256, and the SHA-256 of the request info as the
+// value — the request info as sent (OpenSSL's re-encoding would sort the
+// attributes, which Windows does not).
+void read_signature(X509_REQ* csr, byte_view der, identity_request& r) {
+  const ASN1_BIT_STRING* value = nullptr;
+  const X509_ALGOR* algorithm = nullptr;
+  X509_REQ_get0_signature(csr, &value, &algorithm);
+  const ASN1_OBJECT* alg = nullptr;
+  X509_ALGOR_get0(&alg, nullptr, nullptr, algorithm);
+  if (OBJ_obj2nid(alg) == NID_sha256) {
+    r.signature_kind = request_signature::bare_sha256;
+    auto outer = certs::read_der_tlv(der);
+    auto parts = outer ? certs::read_der_children(outer->content, 3) : std::nullopt;
+    if (!parts || parts->empty()) return;
+    const byte_view info = (*parts)[0].encoding;
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(info.data(), info.size(), digest);
+    r.signature_valid = value && ASN1_STRING_length(value) == SHA256_DIGEST_LENGTH &&
+                        CRYPTO_memcmp(ASN1_STRING_get0_data(value), digest, sizeof digest) == 0;
+    return;
+  }
+  r.signature_kind = request_signature::signature;
+  EVP_PKEY* key = X509_REQ_get0_pubkey(csr);
+  r.signature_valid = key && X509_REQ_verify(csr, key) == 1;
+  openssl_errors();
 }
 }  // namespace
 
 result<identity_request> parse_identity_request(byte_view pkcs10_der) {
+  if (pkcs10_der.size() > max_identity_request_size) return fail("the PKCS#10 is larger than 64 KiB");
   const unsigned char* p = pkcs10_der.data();
-  aikmock::x509_req_ptr csr(d2i_X509_REQ(nullptr, &p, static_cast<long>(pkcs10_der.size())));
-  if (!csr) {
-    std::string detail = aikmock::openssl_errors();
+  x509_req_ptr csr(d2i_X509_REQ(nullptr, &p, static_cast<long>(pkcs10_der.size())));
+  if (!csr || p != pkcs10_der.data() + pkcs10_der.size()) {
+    std::string detail = openssl_errors();
     return fail("not a PKCS#10 request (" + detail + ")");
   }
-
   identity_request r;
+  EVP_PKEY* key = X509_REQ_get0_pubkey(csr.get());
+  if (!key) {
+    openssl_errors();
+    return fail("the PKCS#10's public key does not decode");
+  }
+  r.public_key = certs::public_key_der(key);
+  if (X509_REQ_get_attr_count(csr.get()) > static_cast<int>(max_attributes))
+    return fail("the PKCS#10 has more than " + std::to_string(max_attributes) + " attributes");
+
   for (int i = 0; i < X509_REQ_get_attr_count(csr.get()); ++i) {
     X509_ATTRIBUTE* attr = X509_REQ_get_attr(csr.get(), i);
     const std::string oid = oid_text(X509_ATTRIBUTE_get0_object(attr));
-    std::optional<bytes>* slot = nullptr;
-    if (oid == certs::oids::enroll_ek_info) slot = &r.ek_info;
-    else if (oid == certs::oids::enroll_aik_info) slot = &r.aik_info;
-    else if (oid == certs::oids::enroll_attestation_statement) slot = &r.attestation_statement;
-    else if (oid == certs::oids::enroll_ksp_name) slot = &r.ksp_name;
-    else if (oid == certs::oids::enroll_ek_ca_keyid) slot = &r.ek_ca_key_id;
-    else if (oid == certs::oids::aikmock_ek_public_area) slot = &r.ek_public_area;
-    if (!slot) continue;
-    if (slot->has_value()) return fail("attribute " + oid + " appears twice");
-    *slot = first_value(attr);
-    if (!slot->has_value()) return fail("attribute " + oid + " has no value");
+    for (const auto& seen : r.attribute_order)
+      if (seen == oid) return fail("attribute " + oid + " appears twice");
+    r.attribute_order.push_back(oid);
+    if (X509_ATTRIBUTE_count(attr) != 1) return fail("attribute " + oid + " does not hold one value");
+    const ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(attr, 0);
+    auto take = [&](auto parsed, auto& slot) -> result<void> {
+      if (!parsed) return fail(parsed.error());
+      slot = std::move(*parsed);
+      return result<void>();
+    };
+    result<void> ok;
+    if (oid == certs::oids::os_version) ok = take(text_of(value, "the OS version"), r.os_version);
+    else if (oid == certs::oids::enroll_scep_signer_hash) ok = take(octets_of(value, "the SCEP signer hash"), r.signer_hash);
+    else if (oid == certs::oids::request_client_info) ok = take(client_info_of(value), r.client);
+    else if (oid == certs::oids::enroll_ksp_name) ok = take(text_of(value, "the KSP name"), r.ksp_name);
+    else if (oid == certs::oids::enroll_attestation_statement)
+      ok = take(octets_of(value, "the attestation statement"), r.attestation_statement);
+    else if (oid == certs::oids::enroll_ek_info) {
+      bytes der = certs::der_of(const_cast<ASN1_TYPE*>(value), i2d_ASN1_TYPE);
+      if (der.empty()) return fail("attribute " + oid + " does not encode");
+      r.ek_info = std::move(der);
+    }
+    if (!ok) return fail(ok.error());
   }
+  read_extensions(csr.get(), r);
+  read_signature(csr.get(), pkcs10_der, r);
   r.csr = std::move(csr);
   return r;
-}
-
-namespace {
-void add_der_attribute(X509_REQ* req, const char* oid, byte_view der) {
-  const unsigned char* p = der.data();
-  ASN1_TYPE* value = d2i_ASN1_TYPE(nullptr, &p, static_cast<long>(der.size()));
-  openssl_check(value != nullptr, "attribute value DER");
-  aikmock::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
-  X509_ATTRIBUTE* attr = X509_ATTRIBUTE_create_by_OBJ(nullptr, obj.get(), value->type,
-                                                       value->type == V_ASN1_NULL ? nullptr : value->value.ptr, -1);
-  ASN1_TYPE_free(value);
-  // A SEQUENCE value (the ContentInfo) is copied in whole, as its DER.
-  openssl_check(attr != nullptr, "X509_ATTRIBUTE_create_by_OBJ");
-  openssl_check(X509_REQ_add1_attr(req, attr) == 1, "X509_REQ_add1_attr");
-  X509_ATTRIBUTE_free(attr);
-}
-
-void add_octets(X509_REQ* req, const char* oid, byte_view value) {
-  aikmock::asn1_object_ptr obj(OBJ_txt2obj(oid, 1));
-  openssl_check(X509_REQ_add1_attr_by_OBJ(req, obj.get(), V_ASN1_OCTET_STRING, value.data(),
-                                         static_cast<int>(value.size())) == 1,
-               oid);
-}
-// Signs through `sign` what X509_REQ_sign would sign, so the key may live in a TPM.
-void sign_request(X509_REQ* req, EVP_PKEY* aik_public, const request_signer& sign) {
-  if (!sign) throw std::invalid_argument("build_identity_request: no signer");
-  const bool ecc = EVP_PKEY_is_a(aik_public, "EC");
-  const int nid = ecc ? NID_ecdsa_with_SHA256 : NID_sha256WithRSAEncryption;
-  std::unique_ptr<X509_ALGOR, decltype(&X509_ALGOR_free)> algorithm(
-      openssl_check_ptr(X509_ALGOR_new(), "X509_ALGOR_new"), X509_ALGOR_free);
-  // RFC 4055: NULL parameters for RSA; RFC 5758: absent for ECDSA.
-  openssl_check(X509_ALGOR_set0(algorithm.get(), OBJ_nid2obj(nid), ecc ? V_ASN1_UNDEF : V_ASN1_NULL, nullptr) == 1,
-               "X509_ALGOR_set0");
-  openssl_check(X509_REQ_set1_signature_algo(req, algorithm.get()) == 1, "X509_REQ_set1_signature_algo");
-
-  const bytes signature = sign(certs::checked_der_of(req, i2d_re_X509_REQ_tbs, "i2d_re_X509_REQ_tbs"));
-
-  ASN1_BIT_STRING* value = openssl_check_ptr(ASN1_BIT_STRING_new(), "ASN1_BIT_STRING_new");
-  if (ASN1_BIT_STRING_set(value, const_cast<unsigned char*>(signature.data()), static_cast<int>(signature.size())) != 1) {
-    ASN1_BIT_STRING_free(value);
-    openssl_check(false, "ASN1_BIT_STRING_set");
-  }
-  value->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);  // a whole number of bytes: no unused bits
-  value->flags |= ASN1_STRING_FLAG_BITS_LEFT;
-  X509_REQ_set0_signature(req, value);
-  // A signer that is not the AIK (a TPM answering with another key) is caught here, not by the service.
-  if (X509_REQ_verify(req, aik_public) != 1) {
-    aikmock::openssl_errors();
-    throw std::runtime_error("the PKCS#10 signature does not verify with the AIK public key");
-  }
-}
-
-}  // namespace
-
-request_signer sign_with_key(EVP_PKEY* key) {
-  return [key](byte_view data) {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(openssl_check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"),
-                                                                 EVP_MD_CTX_free);
-    openssl_check(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1, "EVP_DigestSignInit");
-    std::size_t size = 0;
-    openssl_check(EVP_DigestSign(ctx.get(), nullptr, &size, data.data(), data.size()) == 1, "EVP_DigestSign");
-    bytes out(size);
-    openssl_check(EVP_DigestSign(ctx.get(), out.data(), &size, data.data(), data.size()) == 1, "EVP_DigestSign");
-    out.resize(size);
-    return out;
-  };
-}
-
-bytes build_identity_request(const identity_request_parts& parts) {
-  aikmock::x509_req_ptr req(openssl_check_ptr(X509_REQ_new(), "X509_REQ_new"));
-  openssl_check(X509_REQ_set_version(req.get(), 0) == 1, "X509_REQ_set_version");
-  openssl_check(X509_REQ_set_pubkey(req.get(), parts.aik_public) == 1, "X509_REQ_set_pubkey");
-  if (parts.ek_info) add_der_attribute(req.get(), certs::oids::enroll_ek_info, *parts.ek_info);
-  if (parts.aik_info) add_der_attribute(req.get(), certs::oids::enroll_aik_info, *parts.aik_info);
-  if (parts.attestation_statement)
-    add_octets(req.get(), certs::oids::enroll_attestation_statement, *parts.attestation_statement);
-  // A Unicode string, as Windows writes it (BMPString).
-  if (!parts.ksp_name.empty())
-    add_der_attribute(req.get(), certs::oids::enroll_ksp_name, certs::der::bmp_string(parts.ksp_name));
-  if (parts.ek_ca_key_id) add_octets(req.get(), certs::oids::enroll_ek_ca_keyid, *parts.ek_ca_key_id);
-  if (parts.ek_public_area) add_octets(req.get(), certs::oids::aikmock_ek_public_area, *parts.ek_public_area);
-  sign_request(req.get(), parts.aik_public, parts.sign);
-  return certs::checked_der_of(req.get(), i2d_X509_REQ, "i2d_X509_REQ");
-}
-
-std::optional<bytes> octet_string_value(byte_view der) {
-  const unsigned char* p = der.data();
-  aikmock::asn1_octet_string_ptr s(d2i_ASN1_OCTET_STRING(nullptr, &p, static_cast<long>(der.size())));
-  if (!s || p != der.data() + der.size()) {
-    aikmock::openssl_errors();
-    return std::nullopt;
-  }
-  return bytes(ASN1_STRING_get0_data(s.get()), ASN1_STRING_get0_data(s.get()) + ASN1_STRING_length(s.get()));
 }
 
 }  // namespace aikmock::protocol::wcce

@@ -1,5 +1,7 @@
 // The lab PKI that `aikmock pki init` makes, checked certificate by certificate.
 #include <doctest/doctest.h>
+
+#include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -269,7 +271,7 @@ TEST_CASE("pki init never overwrites a lab") {
   CHECK_THROWS_WITH_AS(create_lab_pki(o), doctest::Contains("already holds a lab"), std::runtime_error);
 }
 
-TEST_CASE("every CA of an added trust store is an authority, minted once on first use and kept in the lab") {
+TEST_CASE("every CA of an added trust store is an authority: pending until minted into the lab, then kept") {
   namespace fs = std::filesystem;
   const fs::path trust = fs::temp_directory_path() / ("aikmock-trust-" + std::to_string(::getpid()));
   fs::remove_all(trust);
@@ -288,31 +290,57 @@ TEST_CASE("every CA of an added trust store is an authority, minted once on firs
   auto store = trust_store::load(dirs);
   REQUIRE(store.errors.empty());
 
-  std::vector<std::string> minted;
-  auto dir = authority_directory::from_lab_and_trust(lab(), *store.store, [&](const std::string& n) { minted.push_back(n); });
-  CHECK(dir->all().size() == lab().authorities.size());  // the lab's CAs are the lab's authorities
-  // The new CA, and the lab's vendor roots (roots issue EKs directly at some vendors).
-  const std::size_t pending = dir->pending();
-  CHECK(pending == lab().vendors.size() + 1);
-  auto a = dir->by_key_id(key_id);
+  // Loading never mints: the new CA is pending. (The lab's vendor roots are
+  // authorities too, pending or minted by a server another test ran.)
+  auto dir = authority_directory::load(lab(), *store.store);
+  CHECK(dir->all().size() + dir->pending().size() == lab().authorities.size() + lab().vendors.size() + 1);
+  const std::size_t pending = dir->pending().size();
+  CHECK_FALSE(dir->by_key_id(key_id));
+  auto candidate = dir->pending_by_key_id(key_id);
+  REQUIRE(candidate);
+  CHECK(candidate->name() == "TST-KeyId-" + key_id);
+  CHECK(dir->pending_by_name_id(candidate->name_id) == candidate);
+
+  auto minted = mint_into_lab(lab(), *candidate);
+  REQUIRE_MESSAGE(minted, minted.error());
+  auto next = dir->with(*minted);
+  CHECK(next->pending().size() == pending - 1);
+  auto a = next->by_key_id(key_id);
   REQUIRE(a);
   CHECK(a->name == "TST-KeyId-" + key_id);
-  CHECK(minted == std::vector<std::string>{a->name});
-  CHECK(dir->pending() == pending - 1);
-  CHECK(dir->by_key_id(key_id) == a);  // once only
   auto root = load_certificate(lab().path_of(lab().aik_root.certificate));
   CHECK(verify(a->issuing_ca.get(), {root.get()}) == "ok");
   CHECK(common_name(a->issuing_ca.get()) == "EUS-TST-KEYID-" + to_hex(subject_key_identifier(ca.get()), true));
+  // The minted keys are private; no temporary folder is left behind.
+  CHECK((fs::status(lab().dir / "authorities" / a->name / "issuing-ca.key").permissions() & fs::perms::group_read) ==
+        fs::perms::none);
+  for (const auto& e : fs::directory_iterator(lab().dir / "authorities"))
+    CHECK(e.path().filename().string().find("minting") == std::string::npos);
 
-  // Another process (a replica, a restart) finds it made already and identical.
-  std::vector<std::string> minted_again;
-  auto again = authority_directory::from_lab_and_trust(lab(), *store.store, [&](const std::string& n) { minted_again.push_back(n); });
-  CHECK(again->pending() == pending - 1);
+  // Another process (a replica, a restart) finds it made already and identical; minting it again loads it.
+  auto again = authority_directory::load(lab(), *store.store);
+  CHECK(again->pending().size() == pending - 1);
   auto b = again->find(a->name);
   REQUIRE(b);
   CHECK(X509_cmp(b->issuing_ca.get(), a->issuing_ca.get()) == 0);
-  CHECK(minted_again.empty());
+  auto twice = mint_into_lab(lab(), *candidate);
+  REQUIRE(twice);
+  CHECK(X509_cmp((*twice)->issuing_ca.get(), a->issuing_ca.get()) == 0);
 
   fs::remove_all(lab().dir / "authorities" / a->name);
   fs::remove_all(trust);
+}
+
+TEST_CASE("minting into a lab that cannot be written fails with the reason, and throws nothing") {
+  namespace fs = std::filesystem;
+  auto copy = lab();
+  const fs::path blocked = fs::temp_directory_path() / ("aikmock-blocked-lab-" + std::to_string(::getpid()));
+  fs::remove_all(blocked);
+  { std::ofstream(blocked) << "a file where the lab's authorities folder would be"; }
+  copy.dir = blocked;  // <dir>/authorities cannot be made under a file
+  pending_authority candidate{"TST", "00aa", "00bb", share(load_certificate(lab().path_of(lab().aik_root.certificate)).get())};
+  auto minted = mint_into_lab(copy, candidate);
+  REQUIRE_FALSE(minted);
+  CHECK(minted.error().find("minting the authority TST-KeyId-00aa") != std::string::npos);
+  fs::remove(blocked);
 }

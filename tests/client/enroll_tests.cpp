@@ -31,8 +31,10 @@
 #include "policy/policy_file.hpp"
 #include "client/soft/soft_tpm.hpp"
 #include "protocol/response.hpp"
+#include "protocol/scep/cert_rep.hpp"
 #include "protocol/scep/degenerate_pkcs7.hpp"
-#include "protocol/scep/scep_endpoint.hpp"
+#include "protocol/scep/scep_codec.hpp"
+#include "tests/support/protocol_world.hpp"
 
 using namespace aikmock;
 namespace fs = std::filesystem;
@@ -47,12 +49,6 @@ struct world {
     return certs::trust_store::load(dirs).store;
   }();
   certs::authority_directory authorities{certs::authority_directory::from_lab(lab).all()};
-  std::shared_ptr<const protocol::exchange::enrollment_engine> engine =
-      std::make_shared<const protocol::exchange::enrollment_engine>(
-          trust,
-          std::make_shared<const protocol::exchange::state_sealer>(
-              protocol::exchange::state_sealer::from_file(lab.path_of(lab.sealing_key))),
-          certs::load_certificate(lab.path_of(lab.aik_root.certificate)));
 
   const certs::lab_ek& ek(const std::string& tpl) const {
     for (const auto& e : lab.eks)
@@ -84,18 +80,26 @@ std::string reason_of(unsigned status) {
   return it == reasons.end() ? "" : it->second;
 }
 
+// The `operation` parameter of a call's query.
+std::string operation_of(const client::http_call& call) {
+  const auto start = call.query.find("operation=");
+  if (start == std::string::npos) return {};
+  const auto value = call.query.substr(start + 10);
+  return value.substr(0, value.find('&'));
+}
+
 // The SCEP service in-process as the client's transport: the authority from
 // the host's first label, as `aikmock serve` routes, without sockets.
 class in_process_service : public client::http_transport {
  public:
-  explicit in_process_service(const std::string& policy)
-      : service_(std::make_shared<const policy::policy>(policy::resolve_policy(policy)), [] { return 0.5; }, w().engine) {}
+  explicit in_process_service(const std::string& policy) : service_(test::world().scep(policy)) {}
 
   client::http_reply exchange(const client::http_call& call) override {
     const std::string host = call.url.host;
     const std::string label = host.substr(0, host.find('.'));
-    const std::string operation = call.query.substr(call.query.find('=') + 1);
+    const std::string operation = operation_of(call);
     operations.push_back(operation);
+    calls.push_back(call);
     auto authority = w().authorities.find(label);
     protocol::response answer =
         authority ? service_.handle(*authority, {call.method, operation, "", as_bytes(call.body), host})
@@ -112,9 +116,10 @@ class in_process_service : public client::http_transport {
   }
 
   std::vector<std::string> operations;  // every call's operation, in order
+  std::vector<client::http_call> calls;
 
  private:
-  protocol::scep::scep_service service_;
+  protocol::scep::scep_codec service_;
 };
 
 // Answers an operation from a script while the script lasts, then lets the service answer.
@@ -124,8 +129,7 @@ class scripted_faults : public client::http_transport {
   void add(const std::string& operation, client::http_reply reply) { script_[operation].push_back(std::move(reply)); }
 
   client::http_reply exchange(const client::http_call& call) override {
-    const std::string operation = call.query.substr(call.query.find('=') + 1);
-    auto& queue = script_[operation];
+    auto& queue = script_[operation_of(call)];
     if (queue.empty()) return inner_.exchange(call);
     auto r = queue.front();
     queue.pop_front();
@@ -226,19 +230,19 @@ TEST_CASE("AIK URL: NameId without an AKI, --vendor, other domains, manufacturer
   CHECK(contains(refused.error(), "--vendor"));
   CHECK(client::derive_aik_url(swtpm_like, std::string("IBM"))->label == "IBM-KeyId-" + authority->key_id);
   // The TPM's own TPM2_PT_MANUFACTURER ("IBM" for libtpms) stands in where the back end can read it...
-  auto from_tpm = client::derive_aik_url(swtpm_like, std::nullopt, client::default_aik_domain, 0x49424D00);
+  auto from_tpm = client::derive_aik_url(swtpm_like, std::nullopt, std::string(certs::service_domain), 0x49424D00);
   REQUIRE_MESSAGE(from_tpm, from_tpm.error());
   CHECK(from_tpm->label == "IBM-KeyId-" + authority->key_id);
   CHECK(contains(from_tpm->vendor_source, "TPM2_PT_MANUFACTURER id:49424D00"));
   CHECK(contains(from_tpm->vendor_source, "the EK certificate says id:00001014"));
   // ...but not over a certificate whose manufacturer the registry knows, nor over --vendor, nor when unknown too.
-  CHECK(client::derive_aik_url(cert, std::nullopt, client::default_aik_domain, 0x49424D00)->vendor == ek.vendor);
-  CHECK(client::derive_aik_url(swtpm_like, std::string("XYZ"), client::default_aik_domain, 0x49424D00)->vendor ==
+  CHECK(client::derive_aik_url(cert, std::nullopt, std::string(certs::service_domain), 0x49424D00)->vendor == ek.vendor);
+  CHECK(client::derive_aik_url(swtpm_like, std::string("XYZ"), std::string(certs::service_domain), 0x49424D00)->vendor ==
         "XYZ");
-  CHECK_FALSE(client::derive_aik_url(swtpm_like, std::nullopt, client::default_aik_domain, 0x01020304));
+  CHECK_FALSE(client::derive_aik_url(swtpm_like, std::nullopt, std::string(certs::service_domain), 0x01020304));
   swtpm_like.tpm.manufacturer.clear();
   CHECK(contains(client::derive_aik_url(swtpm_like).error(), "names no TPM manufacturer"));
-  CHECK(client::derive_aik_url(swtpm_like, std::nullopt, client::default_aik_domain, 0x49424D00)->vendor == "IBM");
+  CHECK(client::derive_aik_url(swtpm_like, std::nullopt, std::string(certs::service_domain), 0x49424D00)->vendor == "IBM");
 }
 
 TEST_CASE("EK certificate NV indices: RSA before ECC, low range first; --ek-index by hex or template") {
@@ -430,28 +434,42 @@ TEST_CASE("Windows codes: HTTP_E_STATUS_* for statuses, ERROR_TIMEOUT, the Autop
   CHECK(client::untrusted_ra_certificates().hex() == "0x800B010A");
 }
 
-TEST_CASE("GetCACert: CA and both RA certificates in any order; RA certificates of another CA are refused") {
+TEST_CASE("GetCACertChain: RA certificates picked by CN, in any order; RA certificates of another CA are refused") {
   const auto& ifx = *w().authorities.find(w().ek("L-1").authority);
   const auto& stm = *w().authorities.find(w().ek("H-1").authority);
+  auto root = certs::load_certificate(w().lab.path_of(w().lab.aik_root.certificate));
   auto certs_of = [](std::vector<X509*> list) {
-    return protocol::scep::certificates_of_pkcs7(protocol::scep::degenerate_pkcs7(list));
+    std::vector<aikmock::x509_ptr> out;
+    for (X509* c : list) out.push_back(aikmock::share(c));
+    return out;
   };
 
-  auto ok = client::identify_ra_certificates(certs_of({ifx.ra_encryption.get(), ifx.issuing_ca.get(), ifx.ra_signing.get()}));
-  REQUIRE_MESSAGE(ok, ok.error());
+  auto ok = client::identify_ra_certificates(
+      certs_of({ifx.ra_encryption.get(), root.get(), ifx.issuing_ca.get(), ifx.ra_signing.get()}));
+  REQUIRE_MESSAGE(ok, ok.error().message);
   CHECK(X509_cmp(ok->ca.get(), ifx.issuing_ca.get()) == 0);
+  CHECK(X509_cmp(ok->root.get(), root.get()) == 0);
   CHECK(X509_cmp(ok->signing.get(), ifx.ra_signing.get()) == 0);
   CHECK(X509_cmp(ok->encryption.get(), ifx.ra_encryption.get()) == 0);
 
-  auto foreign = client::identify_ra_certificates(certs_of({ifx.issuing_ca.get(), stm.ra_signing.get(), ifx.ra_encryption.get()}));
+  auto foreign = client::identify_ra_certificates(
+      certs_of({root.get(), ifx.issuing_ca.get(), ifx.ra_signing.get(), stm.ra_encryption.get()}));
   CHECK_FALSE(foreign);
   CHECK(foreign.error().untrusted);
-  CHECK(contains(foreign.error().message, "RA signing certificate does not chain"));
+  CHECK(contains(foreign.error().message, "RA encryption certificate does not chain"));
 
-  auto missing = client::identify_ra_certificates(certs_of({ifx.issuing_ca.get(), ifx.ra_signing.get()}));
+  auto missing = client::identify_ra_certificates(certs_of({root.get(), ifx.issuing_ca.get(), ifx.ra_signing.get()}));
   CHECK_FALSE(missing);
   CHECK_FALSE(missing.error().untrusted);
-  CHECK(contains(missing.error().message, "no RA encryption certificate"));
+  CHECK(contains(missing.error().message, "no \"RA Encryption Certificate\""));
+
+  // Signed by another RA than the one it holds: refused.
+  auto forged = protocol::scep::signed_certificates(
+      stm.ra_signing.get(), stm.ra_signing_key.get(),
+      {root.get(), ifx.issuing_ca.get(), ifx.ra_signing.get(), ifx.ra_encryption.get()});
+  auto read = client::read_ca_cert_chain(forged);
+  CHECK_FALSE(read);
+  CHECK(read.error().untrusted);
 }
 
 TEST_CASE("the flow in-process: an L-1 EK is enrolled, and the report reads like certreq's") {
@@ -465,10 +483,19 @@ TEST_CASE("the flow in-process: an L-1 EK is enrolled, and the report reads like
   REQUIRE(result.issued());
   CHECK(result.status == client::enroll_status::enrolled);
   CHECK_FALSE(result.hresult);
-  CHECK(service.operations == std::vector<std::string>{"GetCACaps", "GetCACert", "PKIOperation", "PKIOperation"});
+  CHECK(service.operations == std::vector<std::string>{"GetCACaps", "GetCACertChain", "PKIOperation", "PKIOperation"});
+  // Windows' headers on every request.
+  for (const auto& call : service.calls) {
+    std::map<std::string, std::string> headers(call.headers.begin(), call.headers.end());
+    CHECK(headers["Cache-Control"] == "no-cache");
+    CHECK(headers["Pragma"] == "no-cache");
+    CHECK(headers["PlatformType"] == "TPM-Version:2.0 -Level:0-Revision:1.38-VendorID:'IFX '-Firmware:983063.0");
+    CHECK(headers["x-ms-client-request-id"].size() == 36);
+  }
+  CHECK(service.calls[1].query == "operation=GetCACertChain&message=default");
   std::vector<std::string> stages;
   for (const auto& st : result.stages) stages.emplace_back(client::stage_name(st.id));
-  CHECK(stages == std::vector<std::string>{"EK", "AIK URL", "GetCACaps", "GetCACert", "Submit(Request)",
+  CHECK(stages == std::vector<std::string>{"EK", "AIK URL", "GetCACaps", "GetCACertChain", "Submit(Request)",
                                            "TPM2_ActivateCredential", "Submit(ChallengeAnswer)", "Store"});
   CHECK(r.waits.empty());
 
@@ -485,11 +512,12 @@ TEST_CASE("the flow in-process: an L-1 EK is enrolled, and the report reads like
   CHECK(r.streamed == report);
   CHECK(contains(report, "AIK URL: https://" + w().ek("L-1").authority + ".microsoftaik.azure.net/templates/Aik/scep\n"));
   CHECK(contains(report, "GetCACaps: GET HTTP/1.1 200 OK  x-ms-request-id: req-1  (0 ms)\n"));
-  CHECK(contains(report, "  POSTPKIOperation SHA-256 SHA-512 AES SCEPStandard\n"));
-  CHECK(contains(report, "GetCACert: GET HTTP/1.1 200 OK  x-ms-request-id: req-2  (0 ms)\n"
-                         "  CA + RA signing + RA encryption; both RA certificates chain to the CA\n"));
+  CHECK(contains(report, "  SHA-256 SHA-1 AES256 AES128 DES3 POSTPKIOperation IdentityKeyAttestation GetCaCertChain\n"));
+  CHECK(contains(report, "GetCACertChain: GET HTTP/1.1 200 OK  x-ms-request-id: req-2  (0 ms)\n"
+                         "  root + CA + RA signing + RA encryption, signed by the RA; the RA certificates chain to the "
+                         "CA, the CA to the root\n"));
   CHECK(contains(report, "Submit(Request): POST HTTP/1.1 200 OK  x-ms-request-id: req-3  (0 ms)\n"
-                         "PkiStatus(3): SCEPDispositionPendingChallenge\n"
+                         "PkiStatus(11): SCEPDispositionPendingChallenge\n"
                          "TPM2_ActivateCredential: OK (32-byte secret recovered with the EK for the AIK)\n"
                          "Submit(ChallengeAnswer): POST HTTP/1.1 200 OK  x-ms-request-id: req-4  (0 ms)\n"
                          "PkiStatus(0): SCEPDispositionSuccess\n"
@@ -503,7 +531,7 @@ TEST_CASE("the flow in-process: an L-1 EK is enrolled, and the report reads like
   CHECK(doc["issued"] == true);
   CHECK(doc["enrollStatus"]["name"] == "Enrolled");
   CHECK(doc["hresult"].is_null());
-  CHECK(doc["stages"][4]["pkiStatus"]["value"] == 3);
+  CHECK(doc["stages"][4]["pkiStatus"]["value"] == 11);
   CHECK(doc["stages"][6]["pkiStatus"]["name"] == "SCEPDispositionSuccess");
   CHECK(doc["certificate"]["pem"] == result.certificate->pem);
   CHECK(doc["certificate"]["chain"].size() == 2);
@@ -572,8 +600,8 @@ TEST_CASE("retries run out: the last failure's HRESULT and the Autopilot code 0x
   }
   SUBCASE("throttled, with a Retry-After beyond the cap") {
     scripted_faults faults(service);
-    faults.add("GetCACert", http_status(429, "3600"));
-    faults.add("GetCACert", http_status(429, "1"));
+    faults.add("GetCACertChain", http_status(429, "3600"));
+    faults.add("GetCACertChain", http_status(429, "1"));
     client::enroll_settings settings;
     settings.retry.retries = 1;
     auto r = enroll(w().ek("L-1"), faults, settings);
@@ -608,25 +636,28 @@ TEST_CASE("no retries for refusals: an unknown authority is a 404 at GetCACaps, 
   CHECK(contains(client::format_report(r.result),
                  "GetCACaps: GET HTTP/1.1 404 Not Found  x-ms-request-id: req-1  (0 ms)\n"
                  "{\"Message\":\"The authority \\\"IFX-KeyId-0000000000000000000000000000000000000000."
-                 "microsoftaik.azure.net\\\" does not exist\"}\n"
+                 "microsoftaik.azure.net\\\" does not exist.\"}\n"
                  "EnrollStatus(16): EnrollError\n"));
 }
 
-TEST_CASE("the flow refuses RA certificates that do not chain to the CA GetCACert returned") {
+TEST_CASE("the flow refuses RA certificates that do not chain to the CA GetCACertChain returned") {
   in_process_service service("tcg-complete");
   scripted_faults faults(service);
   const auto& ifx = *w().authorities.find(w().ek("L-1").authority);
   const auto& stm = *w().authorities.find(w().ek("H-1").authority);
+  auto root = certs::load_certificate(w().lab.path_of(w().lab.aik_root.certificate));
   client::http_reply mixed;
   mixed.status = 200;
   mixed.reason = "OK";
-  mixed.content_type = "application/x-x509-ca-ra-cert";
-  auto der = protocol::scep::degenerate_pkcs7({ifx.issuing_ca.get(), ifx.ra_signing.get(), stm.ra_encryption.get()});
+  mixed.content_type = "application/x-x509-ca-ra-cert-chain";
+  auto der = protocol::scep::signed_certificates(
+      ifx.ra_signing.get(), ifx.ra_signing_key.get(),
+      {root.get(), ifx.issuing_ca.get(), ifx.ra_signing.get(), stm.ra_encryption.get()});
   mixed.body = std::string(as_chars(der));
-  faults.add("GetCACert", mixed);
+  faults.add("GetCACertChain", mixed);
   auto r = enroll(w().ek("L-1"), faults);
   CHECK_FALSE(r.result.issued());
   CHECK(r.result.hresult->display() == "0x800B010A (-2146762486 CERT_E_CHAINING)");
-  CHECK(r.result.stages.back().id == client::stage_id::get_ca_cert);
+  CHECK(r.result.stages.back().id == client::stage_id::get_ca_cert_chain);
   CHECK(contains(client::format_report(r.result), "  refused: the RA encryption certificate does not chain to the CA"));
 }

@@ -24,3 +24,18 @@ finish_checks() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+
+# Waits until a server has minted every authority of its trust store (its
+# /readyz says pendingAuthorities 0): an authority still being minted answers
+# 503. At most 120 s. Extra curl options (e.g. --cacert) may follow the URL.
+wait_until_minted() {  # BASE_URL [curl options]
+  local base=$1 body
+  shift
+  for _ in $(seq 240); do
+    body=$(curl -s --max-time 2 "$@" "$base/readyz" 2>/dev/null)
+    case "$body" in *'"pendingAuthorities":0'*) return 0 ;; esac
+    sleep 0.5
+  done
+  echo "authorities not minted in time at $base: $body"
+  return 1
+}

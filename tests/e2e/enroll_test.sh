@@ -84,7 +84,7 @@ while read -r id tpl authority ek_dir; do
       not_ok "$name" "the derived AIK URL is not the authority's" "$out"
     elif [ $policy = tcg-complete ] || [ "$tpl" = L-1 ] || [ "$tpl" = H-1 ]; then
       if [ $status -ne 0 ]; then not_ok "$name" "exit $status, expected 0" "$out"
-      elif ! grep -qx 'EnrollStatus(1): Enrolled' "$out" || ! grep -qx 'PkiStatus(3): SCEPDispositionPendingChallenge' "$out"; then
+      elif ! grep -qx 'EnrollStatus(1): Enrolled' "$out" || ! grep -qx 'PkiStatus(11): SCEPDispositionPendingChallenge' "$out"; then
         not_ok "$name" "no PendingChallenge then Enrolled in the report" "$out"
       elif ! verified=$(openssl verify -CAfile "$aik_root" -untrusted "$dir/chain.pem" "$dir/aik.pem" 2>&1); then
         not_ok "$name" "openssl verify refused the AIK certificate: $verified" "$out"

@@ -17,11 +17,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/swtpm_lib.sh"
 
 missing=$(swtpm_missing_tools curl openssl python3 xxd)
-if [ -n "$missing" ]; then
-  # shellcheck source=tests/e2e/check_lib.sh
-  . "$here/check_lib.sh"
-  skip_for_missing "$missing"
-fi
+# shellcheck source=tests/e2e/check_lib.sh
+. "$here/check_lib.sh"
+[ -z "$missing" ] || skip_for_missing "$missing"
 
 expected_encrypt_secret='{"Message":"Client challenge cannot be created due to failure in EncryptSecret"}'
 expected_replayed='{"Message":"The challenge has already been answered."}'
@@ -124,6 +122,9 @@ for name in A B T; do
   https_port[$name]=$(grep '"event":"listening"' "${server_log[$name]}" | grep '"scheme":"https"' |
     sed 's/.*"port":\([0-9]*\).*/\1/')
   [ -n "${https_port[$name]}" ] || die "server $name did not start: $(cat "${server_log[$name]}")"
+  # The test vendor CA's authority is minted in the background; until then it answers 503.
+  wait_until_minted "https://127.0.0.1:${https_port[$name]}" --cacert "$lab/tls/root.pem" ||
+    die "server $name: authorities not minted" "${server_log[$name]}"
 done
 
 # --- helpers ---------------------------------------------------------------------------------------------

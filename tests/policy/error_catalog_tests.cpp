@@ -22,8 +22,8 @@ TEST_CASE("the bodies the real service is known to send, byte for byte") {
 TEST_CASE("placeholders are filled and escaped into valid JSON") {
   const auto& e = catalog_entry(error_id::unknown_authority);
   CHECK(error_body(e, {{"host", "IFX-KeyId-00.microsoftaik.azure.net"}}) ==
-        R"({"Message":"The authority \"IFX-KeyId-00.microsoftaik.azure.net\" does not exist"})");
-  CHECK(error_body(e, {{"host", "a\"b\\c\n"}}) == R"({"Message":"The authority \"a\"b\\c\n\" does not exist"})");
+        R"({"Message":"The authority \"IFX-KeyId-00.microsoftaik.azure.net\" does not exist."})");
+  CHECK(error_body(e, {{"host", "a\"b\\c\n"}}) == R"({"Message":"The authority \"a\"b\\c\n\" does not exist."})");
   // Invalid UTF-8 from a request never breaks the JSON.
   CHECK(error_body(e, {{"host", "\xff"}}).find("\\ufffd") == std::string::npos);
   CHECK(error_body(e, {{"host", "\xff"}}).find("\xef\xbf\xbd") != std::string::npos);

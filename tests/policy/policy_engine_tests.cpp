@@ -33,6 +33,11 @@ request_facts pki(std::string tpl = "L-1", std::string key_type = "rsa", unsigne
 double never() { return 0.999; }
 double always() { return 0.0; }
 
+decision judge(const policy& p, const request_facts& f, random_source random) {
+  request_draws draws(std::move(random));
+  return evaluate(p, f, draws);
+}
+
 std::string load_error(const std::string& text) {
   try {
     parse_policy(text, "p.json");
@@ -58,11 +63,11 @@ TEST_CASE("built-in decisions for a valid EK: the credential profile decides the
   auto ms = resolve_policy("microsoft-2025");
   auto tcg = resolve_policy("tcg-complete");
   auto h6 = pki("H-6", "rsa", 3072);
-  auto d1 = evaluate(ms, h6, never);
+  auto d1 = judge(ms, h6, never);
   CHECK(d1.what == decision::kind::accept);
   CHECK(d1.profile == credential_profile::microsoft);  // whose challenge cannot be made for H-6
   CHECK(d1.decided_by == "default");
-  auto d2 = evaluate(tcg, h6, never);
+  auto d2 = judge(tcg, h6, never);
   CHECK(d2.what == decision::kind::accept);
   CHECK(d2.profile == credential_profile::tcg);
 }
@@ -72,43 +77,44 @@ TEST_CASE("defaults: invalid chain, failing AIK proof") {
   auto f = pki();
   f.ek->chain_valid = false;
   f.ek->chain_failure = "unknown-issuer";
-  auto d = evaluate(p, f, never);
+  auto d = judge(p, f, never);
   CHECK(d.what == decision::kind::reject);
   CHECK(d.error == error_id::no_ek_certificate);
   CHECK(d.trace.back().result == "failed: unknown-issuer");
 
   auto g = pki();
   g.aik_proof_valid = false;
-  CHECK(evaluate(p, g, never).error == error_id::firmware_needs_update);
+  CHECK(judge(p, g, never).error == error_id::firmware_needs_update);
   p.require_aik_proof = false;
-  CHECK(evaluate(p, g, never).what == decision::kind::accept);
+  CHECK(judge(p, g, never).what == decision::kind::accept);
 
   // A PKCS#10 not signed by the attested AIK: refused like a failing proof, unless the policy waives it.
   auto h = pki();
   h.request_signature_valid = false;
   h.request_signature_failure = "the PKCS#10 is signed by another key than the attested AIK";
-  auto refused = evaluate(p, h, never);
+  p.require_request_signature = true;  // opt-in: no built-in policy requires it
+  auto refused = judge(p, h, never);
   CHECK(refused.error == error_id::firmware_needs_update);
   CHECK(refused.trace.back().check == "request-signature");
   p.require_request_signature = false;
-  CHECK(evaluate(p, h, never).what == decision::kind::accept);
-  CHECK(evaluate(p, h, never).trace[evaluate(p, h, never).trace.size() - 2].result == "failed, not required");
+  CHECK(judge(p, h, never).what == decision::kind::accept);
+  CHECK(judge(p, h, never).trace[judge(p, h, never).trace.size() - 2].result == "failed, not required");
   h.request_signature_valid = true;
   p.require_request_signature = true;
-  CHECK(evaluate(p, h, never).what == decision::kind::accept);
+  CHECK(judge(p, h, never).what == decision::kind::accept);
 }
 
 TEST_CASE("strict refuses any certificate finding; ROCA under microsoft-2025") {
   auto f = pki();
   f.ek->findings = {"trailing-bytes"};
-  auto d = evaluate(resolve_policy("strict"), f, never);
+  auto d = judge(resolve_policy("strict"), f, never);
   CHECK(d.error == error_id::no_ek_certificate);
   CHECK(d.decided_by == "tcg-profile-violation");
-  CHECK(evaluate(resolve_policy("tcg-complete"), f, never).what == decision::kind::accept);
+  CHECK(judge(resolve_policy("tcg-complete"), f, never).what == decision::kind::accept);
 
   auto r = pki();
   r.ek->roca_vulnerable = true;
-  CHECK(evaluate(resolve_policy("microsoft-2025"), r, never).error == error_id::firmware_needs_update);
+  CHECK(judge(resolve_policy("microsoft-2025"), r, never).error == error_id::firmware_needs_update);
 }
 
 TEST_CASE("rules: order, delays, throttling, faults, close, probability, stages") {
@@ -125,28 +131,31 @@ TEST_CASE("rules: order, delays, throttling, faults, close, probability, stages"
     ]
   })", "t");
 
-  request_facts caps{"GetCACaps", "STM-KeyId-e040d8b4c8d8b78502fbc33aac234358db49487e", "STM", {}, {}, {}, {}, {}};
-  auto d = evaluate(p, caps, never);
+  request_facts caps;
+  caps.operation = "GetCACaps";
+  caps.authority = "STM-KeyId-e040d8b4c8d8b78502fbc33aac234358db49487e";
+  caps.authority_vendor = "STM";
+  auto d = judge(p, caps, never);
   CHECK(d.delay == std::chrono::milliseconds(2000));
   CHECK(d.what == decision::kind::accept);  // no EK facts yet: EK rules do not match
   CHECK(d.decided_by == "default");
 
-  CHECK(evaluate(p, caps, always).error == error_id::service_unavailable);
+  CHECK(judge(p, caps, always).error == error_id::service_unavailable);
 
   request_facts cert = caps;
   cert.operation = "GetCACert";
-  CHECK(evaluate(p, cert, never).what == decision::kind::close);
+  CHECK(judge(p, cert, never).what == decision::kind::close);
 
   request_facts ifx = caps;
   ifx.authority_vendor = "IFX";
-  auto t = evaluate(p, ifx, never);
+  auto t = judge(p, ifx, never);
   CHECK(t.error == error_id::too_many_requests);
   CHECK(t.retry_after == 30u);
 
-  auto h6 = evaluate(p, pki("H-6", "rsa", 3072), never);
+  auto h6 = judge(p, pki("H-6", "rsa", 3072), never);
   CHECK(h6.error == error_id::encrypt_secret_failed);
   CHECK(h6.decided_by == "h6");
-  auto l1 = evaluate(p, pki(), never);
+  auto l1 = judge(p, pki(), never);
   CHECK(l1.decided_by == "stm-ok");
   CHECK(l1.profile == credential_profile::tcg);
   CHECK(l1.delay == std::chrono::milliseconds(1500));
@@ -175,7 +184,7 @@ TEST_CASE("policy file errors name the key and the line") {
   CHECK(load_error(R"({"name":"x","requireRequestSignature":"no"})").find("/requireRequestSignature") !=
         std::string::npos);
   CHECK_FALSE(parse_policy(R"({"name":"x","requireRequestSignature":false})", "p.json").require_request_signature);
-  CHECK(parse_policy(R"({"name":"x"})", "p.json").require_request_signature);
+  CHECK_FALSE(parse_policy(R"({"name":"x"})", "p.json").require_request_signature);
   CHECK_THROWS_AS(resolve_policy("/no/such/policy.json"), policy_error);
 }
 
@@ -214,4 +223,63 @@ TEST_CASE("policy text that is JSON in form but not in range is a policy error, 
   CHECK(load_error("1e999") == "p.json: not valid JSON");
   CHECK(load_error("{\"name\":\"x\",\"rules\":[{\"name\":\"a\",\"when\":{\"keyBits\":1e999},\"then\":{\"close\":true}}]}")
             .find("not valid JSON") != std::string::npos);
+}
+
+TEST_CASE("no built-in policy requires a real PKCS#10 signature: Windows sends the bare hash") {
+  for (auto name : builtin_policy_names()) {
+    CAPTURE(name);
+    CHECK_FALSE(resolve_policy(std::string(name)).require_request_signature);
+  }
+}
+
+TEST_CASE("a request meets every probability rule with one draw, however often it is judged") {
+  auto p = parse_policy(R"({"name": "p", "rules": [
+    {"name": "coin", "when": {"operation": "PKIOperation", "probability": 0.5}, "then": {"fault": 503}}]})",
+                        "p.json");
+  int calls = 0;
+  double next = 0.25;
+  request_draws draws([&] {
+    ++calls;
+    return next;
+  });
+  auto before_evidence = pki();
+  before_evidence.ek.reset();
+  before_evidence.aik_proof_valid.reset();
+  CHECK(evaluate(p, before_evidence, draws).error == error_id::service_unavailable);
+  next = 0.75;  // a second draw would accept: there is none
+  CHECK(evaluate(p, pki(), draws).error == error_id::service_unavailable);
+  CHECK(calls == 1);
+}
+
+TEST_CASE("rules on what a Windows request says of itself") {
+  auto p = parse_policy(R"({"name": "p", "rules": [
+    {"name": "foreign-signer", "when": {"operation": "PKIOperation", "signerHashMatches": false},
+     "then": {"reject": "scep-parse-failed"}},
+    {"name": "lab-machine", "when": {"machine": "DESKTOP-LAB0001", "osVersion": "10.0.26100.1"},
+     "then": {"throttle": {"retryAfterSeconds": 30}}},
+    {"name": "other-tpm", "when": {"requestTpmMatchesEk": false}, "then": {"reject": "no-ek-certificate"}}]})",
+                        "p.json");
+  auto f = pki();
+  CHECK(judge(p, f, never).what == decision::kind::accept);  // a client that says nothing matches none of them
+  f.client.signer_hash_matches = false;
+  CHECK(judge(p, f, never).decided_by == "foreign-signer");
+  f.client.signer_hash_matches = true;
+  f.client.machine = "DESKTOP-LAB0001";
+  f.client.os_version = "10.0.26100.1";
+  CHECK(judge(p, f, never).retry_after == 30u);
+  f.client.machine = "DESKTOP-OTHER01";
+  f.client.request_tpm_matches_ek = false;
+  CHECK(judge(p, f, never).error == error_id::no_ek_certificate);
+  CHECK(load_error(R"({"name": "p", "rules": [{"name": "x", "when": {"signerHashMatches": "yes"}, "then": {"close": true}}]})")
+            .find("signerHashMatches") != std::string::npos);
+}
+
+TEST_CASE("GetCACertChain is an operation rules can name") {
+  auto p = parse_policy(R"({"name": "p", "rules": [
+    {"name": "down", "when": {"operation": "GetCACertChain"}, "then": {"fault": 503}}]})", "p.json");
+  request_facts chain;
+  chain.operation = "GetCACertChain";
+  CHECK(judge(p, chain, never).error == error_id::service_unavailable);
+  CHECK(load_error(R"({"name": "p", "rules": [{"name": "x", "when": {"operation": "GetCACertChains"}, "then": {"close": true}}]})")
+            .find("GetCACertChain, PKIOperation") != std::string::npos);
 }

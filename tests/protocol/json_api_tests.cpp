@@ -13,6 +13,7 @@
 #include "policy/policy_file.hpp"
 #include "client/soft/soft_tpm.hpp"
 #include "protocol/json_api.hpp"
+#include "tests/support/protocol_world.hpp"
 #include "tpm/credential_container.hpp"
 
 using namespace aikmock;
@@ -21,28 +22,10 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-struct world {
-  certs::lab_manifest lab = (aikmock::load_openssl_providers(), certs::load_lab_manifest(AIKMOCK_TEST_LAB_DIR));
-  std::shared_ptr<const certs::authority_directory> authorities =
-      std::make_shared<const certs::authority_directory>(certs::authority_directory::from_lab(lab).all());
-  std::shared_ptr<const exchange::enrollment_engine> engine = std::make_shared<const exchange::enrollment_engine>(
-      [this] {
-        const std::vector<fs::path> dirs{lab.path_of(lab.trust_store)};
-        return certs::trust_store::load(dirs).store;
-      }(),
-      std::make_shared<const exchange::state_sealer>(exchange::state_sealer::from_file(lab.path_of(lab.sealing_key))),
-      certs::load_certificate(lab.path_of(lab.aik_root.certificate)));
+using test::world;
 
-  json_api api(const std::string& policy_name) const {
-    return json_api(std::make_shared<const policy::policy>(policy::resolve_policy(policy_name)), [] { return 0.5; },
-                    engine, authorities);
-  }
-};
-
-const world& w() {
-  static const world instance;
-  return instance;
-}
+// A plain host: the authority comes from the EK certificate or the state.
+protocol::authority_source plain_host() { return {nullptr, world().authorities}; }
 
 json challenge_body(client::soft_tpm& tpm, bool with_ek_public) {
   auto proof = tpm.create_aik({});
@@ -60,16 +43,16 @@ json challenge_body(client::soft_tpm& tpm, bool with_ek_public) {
 }
 
 response call(const json_api& api, const char* path, const json& body, std::string& served_by) {
-  return api.handle("POST", path, body.dump(), nullptr, "127.0.0.1", served_by);
+  return api.handle("POST", path, body.dump(), plain_host(), "127.0.0.1", served_by);
 }
 }  // namespace
 
 TEST_CASE("JSON API: challenge, activation, certificate, on a plain host; then replay refused") {
-  for (const auto& ek : w().lab.eks) {
+  for (const auto& ek : world().lab.eks) {
     CAPTURE(ek.id);
-    auto api = w().api("tcg-complete");
-    client::soft_tpm tpm(w().lab.path_of(ek.certificate), w().lab.path_of(ek.private_key),
-                         w().lab.path_of(ek.public_area));
+    auto api = world().json("tcg-complete");
+    client::soft_tpm tpm(world().lab.path_of(ek.certificate), world().lab.path_of(ek.private_key),
+                         world().lab.path_of(ek.public_area));
     std::string served_by;
     auto r1 = call(api, "/aik/v1/challenge", challenge_body(tpm, ek.tpl == "H-1"), served_by);
     REQUIRE_MESSAGE(r1.status == 200, r1.body << " " << r1.detail);
@@ -96,29 +79,45 @@ TEST_CASE("JSON API: challenge, activation, certificate, on a plain host; then r
 
 TEST_CASE("JSON API: the Lenovo case and malformed requests") {
   const certs::lab_ek* h6 = nullptr;
-  for (const auto& ek : w().lab.eks)
+  for (const auto& ek : world().lab.eks)
     if (ek.tpl == "H-6") h6 = &ek;
   REQUIRE(h6);
-  client::soft_tpm tpm(w().lab.path_of(h6->certificate), w().lab.path_of(h6->private_key),
-                       w().lab.path_of(h6->public_area));
+  client::soft_tpm tpm(world().lab.path_of(h6->certificate), world().lab.path_of(h6->private_key),
+                       world().lab.path_of(h6->public_area));
   std::string served_by;
-  auto refused = call(w().api("microsoft-2025"), "/aik/v1/challenge", challenge_body(tpm, true), served_by);
+  auto refused = call(world().json("microsoft-2025"), "/aik/v1/challenge", challenge_body(tpm, true), served_by);
   CHECK(refused.status == 400);
   CHECK(refused.body == R"({"Message":"Client challenge cannot be created due to failure in EncryptSecret"})");
 
-  auto api = w().api("tcg-complete");
-  auto bad = [&](const std::string& body) { return api.handle("POST", "/aik/v1/challenge", body, nullptr, "h", served_by); };
+  auto api = world().json("tcg-complete");
+  auto bad = [&](const std::string& body) { return api.handle("POST", "/aik/v1/challenge", body, plain_host(), "h", served_by); };
   CHECK(bad("not json").error_key == "bad-request");
   CHECK(bad("{}").detail == "\"ekCertificate\" is missing");
   CHECK(bad(R"({"ekCertificate":"!!"})").detail == "\"ekCertificate\" is not base64");
   CHECK(bad(R"({"ekCertificate":"AAAA","aikPublic":"AAAA"})").error_key == "no-ek-certificate");
   auto no_proof = challenge_body(tpm, false);
   no_proof.erase("aikCreation");
-  auto r = api.handle("POST", "/aik/v1/challenge", no_proof.dump(), nullptr, "h", served_by);
+  auto r = api.handle("POST", "/aik/v1/challenge", no_proof.dump(), plain_host(), "h", served_by);
   CHECK(r.status == 400);
   CHECK(r.error_key == "firmware-needs-update");  // requireAikProof
-  CHECK(api.handle("GET", "/aik/v1/challenge", "", nullptr, "h", served_by).status == 405);
-  CHECK(api.handle("POST", "/aik/v1/nothing", "", nullptr, "h", served_by).status == 404);
-  CHECK(api.handle("POST", "/aik/v1/certificate", R"({"state":"x","secret":"AAAA"})", nullptr, "h", served_by)
+  CHECK(api.handle("GET", "/aik/v1/challenge", "", plain_host(), "h", served_by).status == 405);
+  CHECK(api.handle("POST", "/aik/v1/nothing", "", plain_host(), "h", served_by).status == 404);
+  CHECK(api.handle("POST", "/aik/v1/certificate", R"({"state":"x","secret":"AAAA"})", plain_host(), "h", served_by)
             .error_key == "challenge-state-invalid");
+}
+
+TEST_CASE("JSON API bodies are bounded: size, depth, element count") {
+  auto api = world().json("tcg-complete");
+  std::string served_by;
+  auto post = [&](const std::string& body) { return api.handle("POST", "/aik/v1/challenge", body, plain_host(), "h", served_by); };
+  CHECK(post(std::string(json_api_max_body + 1, ' ')).status == 413);
+  std::string deep(20, '[');
+  deep += std::string(20, ']');
+  CHECK(post(deep).error_key == "bad-request");
+  std::string wide = "[";
+  for (int i = 0; i < 10000; ++i) wide += "[],";
+  wide += "[]]";
+  auto r = post(wide);
+  CHECK(r.error_key == "bad-request");
+  CHECK(r.detail.find("elements") != std::string::npos);
 }

@@ -1,5 +1,5 @@
-// Real EK certificates from real TPMs (shared/testdata/real-ek, read in place,
-// never copied) under the built-in policies: what the service answers each.
+// Real EK certificates from real TPMs (the project's real-EK test data, read in
+// place, never copied) under the built-in policies: what the service answers each.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -9,15 +9,27 @@
 #include "certs/trust_store.hpp"
 #include "common/files.hpp"
 #include "policy/policy_file.hpp"
-#include "protocol/exchange/explain.hpp"
+#include "protocol/enrollment/enrollment_service.hpp"
+#include "tests/support/prerequisites.hpp"
 
 using namespace aikmock;
 namespace fs = std::filesystem;
 
 namespace {
-const fs::path real_ek = AIKMOCK_SHARED_DIR "/testdata/real-ek";
+const fs::path real_ek = test::real_ek_directory();
 
-std::string outcome(const protocol::exchange::explanation& x) {
+using protocol::enrollment::evidence;
+
+// What the service says of this EK under `p`, with the real vendor CAs as its trust store.
+protocol::enrollment::explanation explain(const policy::policy& p, const evidence& ev,
+                                          std::shared_ptr<const certs::trust_store> trust) {
+  protocol::enrollment::enrollment_service service(
+      std::make_shared<const policy::policy>(p), [] { return 0.5; }, std::move(trust),
+      std::make_shared<const protocol::enrollment::state_sealer>(bytes(32)), nullptr, nullptr);
+  return service.explain(ev);
+}
+
+std::string outcome(const protocol::enrollment::explanation& x) {
   if (x.decision.what == policy::decision::kind::accept) return "accept";
   return std::string(policy::catalog_entry(x.decision.error.value_or(policy::error_id::internal_error)).key);
 }
@@ -64,11 +76,11 @@ TEST_CASE("real EK certificates: tcg-complete accepts the published, unexpired o
       continue;
     }
     CAPTURE(name);
-    protocol::exchange::evidence ev;
+    evidence ev;
     ev.ek_certificate = read_file(f.path());
     REQUIRE(ev.ek_certificate);
-    auto under_tcg = protocol::exchange::explain_enrollment(tcg, ev, *store.store);
-    auto under_ms = protocol::exchange::explain_enrollment(ms, ev, *store.store);
+    auto under_tcg = explain(tcg, ev, store.store);
+    auto under_ms = explain(ms, ev, store.store);
     CHECK(outcome(under_tcg) == it->second.first);
     CHECK(outcome(under_ms) == it->second.second);
     if (outcome(under_tcg) == "no-ek-certificate" && under_tcg.facts)
@@ -80,8 +92,8 @@ TEST_CASE("real EK certificates: tcg-complete accepts the published, unexpired o
   // A service whose clock runs years behind sees the expired TPM 1.2 certificates as valid.
   auto behind = policy::parse_policy(R"({"name":"behind","credentialProfile":"tcg","clockOffsetSeconds":-126144000})",
                                      "test");
-  protocol::exchange::evidence ev;
+  evidence ev;
   ev.ek_certificate = read_file(real_ek / "ek" / "stm-st33zp24-hirs-ab21ccf2-rsa2048oaep.pem");
-  CHECK(outcome(protocol::exchange::explain_enrollment(behind, ev, *store.store)) == "accept");
-  CHECK(outcome(protocol::exchange::explain_enrollment(tcg, ev, *store.store)) == "no-ek-certificate");
+  CHECK(outcome(explain(behind, ev, store.store)) == "accept");
+  CHECK(outcome(explain(tcg, ev, store.store)) == "no-ek-certificate");
 }

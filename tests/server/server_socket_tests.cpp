@@ -27,8 +27,10 @@
 #include "certs/lab_manifest.hpp"
 #include "common/openssl.hpp"
 #include "common/bytes.hpp"
+#include "protocol/json_api.hpp"
 #include "protocol/scep/degenerate_pkcs7.hpp"
-#include "protocol/scep/scep_endpoint.hpp"
+#include "protocol/scep/pki_message.hpp"
+#include "protocol/scep/scep_codec.hpp"
 #include "server/http_server.hpp"
 #include "tests/support/test_http_client.hpp"
 
@@ -256,6 +258,7 @@ void check_common_headers(const http_response& r) {
   CHECK_MESSAGE(std::regex_match(header(r, "x-ms-request-id"), uuid_v4),
                 "x-ms-request-id: \"" << header(r, "x-ms-request-id") << "\"");
   CHECK_FALSE(header(r, "Date").empty());
+  CHECK(header(r, "X-Content-Type-Options") == "nosniff");
 }
 
 void check_caps(const http_response& r) {
@@ -281,8 +284,11 @@ void check_error(const http_response& r, unsigned status, const std::string& bod
   check_common_headers(r);
 }
 
+// As captured: the host lower-cased, a sentence ending in a period.
 std::string unknown_authority_body(const std::string& host) {
-  return R"({"Message":"The authority \")" + host + R"(\" does not exist"})";
+  std::string lower = host;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return R"({"Message":"The authority \")" + lower + R"(\" does not exist."})";
 }
 
 // Until `attempt` returns true, or `bound` passes.
@@ -484,6 +490,36 @@ TEST_CASE("413: a body larger than limits.body_bytes") {
   REQUIRE_FALSE(c->read(r));
   check_error(r, 413, R"({"Message":"The request body is too large."})");
   CHECK(is_closed_by_peer(c->wait_for_close()));
+}
+
+TEST_CASE("413 per route: the JSON API takes 64 KiB, a pkiMessage 256 KiB, under a larger configured limit") {
+  running_server s(test_config());  // 1 MiB configured
+  const std::string json_over(protocol::json_api_max_body + 1, ' ');
+  check_error(http_send(s, http::verb::post, "/aik/v1/challenge", {}, json_over), 413,
+              R"({"Message":"The request body is too large."})");
+  check_error(http_send(s, http::verb::post, scep("PKIOperation"), {},
+                        std::string(protocol::scep::max_pki_message_size + 1, 'a')),
+              413, R"({"Message":"The request body is too large."})");
+  // Under the route's limit the parsers see it (and refuse it as what it is).
+  check_error(http_send(s, http::verb::post, "/aik/v1/challenge", {}, std::string(1000, ' ')), 400,
+              R"({"Message":"The request is invalid."})");
+
+  // A chunked JSON body that grows past 64 KiB: cut off as it comes.
+  auto c = connect_http(s.http());
+  const std::string chunk(16 * 1024, '[');
+  char size_line[16];
+  std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
+  std::string body;
+  for (int i = 0; i < 5; ++i) body += std::string(size_line) + chunk + "\r\n";
+  REQUIRE_FALSE(c->write_raw("POST /aik/v1/challenge HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\n" + body + "0\r\n\r\n"));
+  http_response r;
+  REQUIRE_FALSE(c->read(r));
+  check_error(r, 413, R"({"Message":"The request body is too large."})");
+  CHECK(is_closed_by_peer(c->wait_for_close()));
+  // And the server goes on.
+  auto next = connect_http(s.http());
+  check_caps(fetch(*next, make_request(http::verb::get, scep("GetCACaps"), test::host_of(s.http()))));
 }
 
 // For a 413 the whole header has been read: the answer and the log line are
@@ -737,6 +773,51 @@ TEST_CASE("max_connections: beyond the limit a connection is closed at once") {
   CHECK(s.has_event("connection-refused"));
 }
 
+TEST_CASE("max_connections_per_address: one client address cannot hold every slot") {
+  auto cfg = test_config();
+  cfg.limits.max_connections = 10;
+  cfg.limits.max_connections_per_address = 2;
+  running_server s(cfg);
+  const auto host = test::host_of(s.http());
+  const auto local = test::net::ip::make_address("127.0.0.1");
+  const auto other = test::net::ip::make_address("127.0.0.2");
+
+  test_connection a1(s.http()), a2(s.http());
+  REQUIRE_FALSE(a1.open_from(local));
+  REQUIRE_FALSE(a2.open_from(local));
+  http_response r;
+  REQUIRE_FALSE(a1.round_trip(make_request(http::verb::get, scep("GetCACaps"), host), r));
+  check_caps(r);
+  {
+    test_connection a3(s.http());
+    REQUIRE_FALSE(a3.open_from(local));
+    auto ec = a3.round_trip(make_request(http::verb::get, scep("GetCACaps"), host), r);
+    CHECK_MESSAGE(is_closed_by_peer(ec), "a third connection from one address got: " << (ec ? ec.message() : "an answer"));
+  }
+  // Another address is served, over TLS too.
+  test_connection b1(s.http());
+  REQUIRE_FALSE(b1.open_from(other));
+  REQUIRE_FALSE(b1.round_trip(make_request(http::verb::get, scep("GetCACaps"), host), r));
+  check_caps(r);
+  test_connection b2(s.https(), client_tls(), "127.0.0.1");
+  REQUIRE_FALSE(b2.open_from(other));
+  s.stop();
+  CHECK(s.has_event("connection-refused"));
+}
+
+TEST_CASE("handshake_timeout: a TLS connection that never says hello is closed in time") {
+  auto cfg = test_config();
+  cfg.limits.handshake_timeout = 300ms;
+  cfg.limits.request_timeout = 30s;
+  running_server s(cfg);
+  test_connection silent(s.https(), 5s);  // plain TCP to the TLS port: no ClientHello ever
+  REQUIRE_FALSE(silent.open());
+  const auto t0 = std::chrono::steady_clock::now();
+  auto ec = silent.wait_for_close();
+  CHECK_MESSAGE(is_closed_by_peer(ec), "the silent connection ended with " << ec.message());
+  CHECK(std::chrono::steady_clock::now() - t0 < 4s);  // the handshake timeout, not the request timeout
+}
+
 // ---------------------------------------------------------------- IPv6
 
 TEST_CASE("IPv6: a server on [::1]:0 answers") {
@@ -947,4 +1028,62 @@ TEST_CASE("reload (SIGHUP): a new policy takes effect, a broken one changes noth
   CHECK(named);
   std::filesystem::remove_all(trust);
   std::filesystem::remove(path);
+}
+
+TEST_CASE("every answer says nosniff; HTTPS answers add HSTS, as the real service's do") {
+  running_server s(test_config());
+  const auto& first = first_authority();
+  auto secure = https_get(s, key_id_host(first), scep("GetCACaps"));
+  CHECK(header(secure, "X-Content-Type-Options") == "nosniff");
+  CHECK(header(secure, "Strict-Transport-Security") == "max-age=31536000;includeSubDomains");
+  auto refused = https_get(s, "IFX-KeyId-" + std::string(40, '2') + "." + lab().manifest.domain, scep("GetCACaps"));
+  CHECK(refused.result_int() == 404);
+  CHECK(header(refused, "Strict-Transport-Security") == "max-age=31536000;includeSubDomains");
+  auto plain = http_send(s, http::verb::get, scep("GetCACaps"));
+  CHECK(header(plain, "X-Content-Type-Options") == "nosniff");
+  CHECK(header(plain, "Strict-Transport-Security").empty());
+}
+
+TEST_CASE("health: /healthz always, /readyz until the server drains, on every listener and host") {
+  running_server s(test_config());
+  auto healthy = http_send(s, http::verb::get, "/healthz");
+  CHECK(healthy.result_int() == 200);
+  CHECK(healthy.body() == R"({"status":"ok"})");
+  auto ready = https_get(s, "localhost", "/readyz");
+  CHECK(ready.result_int() == 200);
+  auto doc = nlohmann::json::parse(ready.body());
+  CHECK(doc["status"] == "ready");
+  CHECK(doc["authorities"].get<std::size_t>() >= lab().authorities.all().size());
+}
+
+TEST_CASE("the exception barrier: a handler that throws (a broken lab) gets a logged 500, and the server goes on") {
+  namespace fs = std::filesystem;
+  // A copy of the lab whose first authority's RA signing key is another key: signing with it throws.
+  const fs::path broken = fs::path(AIKMOCK_TEST_LAB_DIR).parent_path() / ("broken-lab-" + std::to_string(::getpid()));
+  fs::remove_all(broken);
+  fs::copy(AIKMOCK_TEST_LAB_DIR, broken, fs::copy_options::recursive);
+  auto manifest = certs::load_lab_manifest(broken);
+  const auto& victim = manifest.authorities.front();
+  fs::copy_file(broken / manifest.authorities.back().ra_encryption.private_key, broken / victim.ra_signing.private_key,
+                fs::copy_options::overwrite_existing);
+  auto cfg = test_config();
+  cfg.lab = broken;
+  {
+    running_server s(cfg);
+    const std::string host = victim.name + "." + manifest.domain;
+    auto c = connect_https(s.https(), host);
+    auto r = fetch(*c, make_request(http::verb::get, scep("GetCACertChain"), host));
+    CHECK(r.result_int() == 500);
+    CHECK(r.body() == R"({"Message":"An error has occurred."})");
+    CHECK_FALSE(r.keep_alive());
+    // The server keeps serving: the same authority's other operations, and the others.
+    check_caps(https_get(s, host, scep("GetCACaps")));
+    CHECK(https_get(s, host, scep("GetCACertChain")).result_int() == 500);
+    const std::string other = manifest.authorities.back().name + "." + manifest.domain;
+    CHECK(https_get(s, other, scep("GetCACertChain")).result_int() == 200);
+    s.stop();
+    CHECK(s.raw_log().find("unhandled exception") != std::string::npos);
+    CHECK(s.raw_log().find("\"error\":\"internal-error\"") != std::string::npos);
+  }
+  fs::remove_all(broken);
 }

@@ -90,6 +90,15 @@ beast::error_code test_connection::open() {
   return run([&](auto handler) { tls_->async_handshake(ssl::stream_base::client, std::move(handler)); });
 }
 
+beast::error_code test_connection::open_from(const net::ip::address& source) {
+  beast::error_code ec;
+  auto& socket = lowest().socket();
+  socket.open(endpoint_.protocol(), ec);
+  if (!ec) socket.bind(tcp::endpoint(source, 0), ec);
+  if (ec) return ec;
+  return open();
+}
+
 beast::error_code test_connection::write(http_request request) {
   return run([&](auto handler) {
     if (tls_) http::async_write(*tls_, request, std::move(handler));

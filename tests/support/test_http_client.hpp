@@ -56,6 +56,8 @@ class test_connection {
 
   // TCP connect, then the TLS handshake for a TLS connection.
   beast::error_code open();
+  // The same from a given local address (127.0.0.2: another client on the loopback).
+  beast::error_code open_from(const net::ip::address& source);
 
   beast::error_code write(http_request request);
   beast::error_code write_raw(std::string_view bytes);

@@ -1,0 +1,44 @@
+#include "protocol/response.hpp"
+
+namespace aikmock::protocol {
+
+namespace {
+void add_policy(response& r, const enrollment::policy_record& policy) {
+  r.delay = policy.delay;
+  r.policy_rule = policy.rule;
+  for (const auto& step : policy.trace) r.policy_trace.push_back(step.check + ": " + step.result);
+}
+}  // namespace
+
+response error_response(policy::error_id id, const policy::message_args& args, std::string detail) {
+  const auto& e = policy::catalog_entry(id);
+  response r;
+  r.status = e.status;
+  r.content_type = json_content_type;
+  r.body = policy::error_body(e, args);
+  r.error_key = std::string(e.key);
+  r.detail = std::move(detail);
+  return r;
+}
+
+response answer(std::string content_type, std::string body, const enrollment::policy_record& policy) {
+  response r;
+  r.content_type = std::move(content_type);
+  r.body = std::move(body);
+  add_policy(r, policy);
+  return r;
+}
+
+response refusal_response(const enrollment::refusal& refusal, const enrollment::policy_record& policy) {
+  response r;
+  if (refusal.hang_up) {
+    r.drop = true;
+  } else {
+    r = error_response(refusal.error, refusal.message_args, refusal.detail);
+    if (refusal.retry_after) r.headers.emplace_back("Retry-After", std::to_string(*refusal.retry_after));
+  }
+  add_policy(r, policy);
+  return r;
+}
+
+}  // namespace aikmock::protocol
