@@ -28,26 +28,35 @@ Commands:
 `aikmock COMMAND --help` describes each.
 )";
 
-constexpr const char* serve_usage = R"(usage: aikmock serve [OPTIONS]
-
-  --lab DIR                 lab PKI made by `aikmock pki init` (default ./lab)
-  --https ADDR:PORT         HTTPS listener (default 127.0.0.1:8443; empty turns it off; [::1]:8443 for IPv6)
-  --http ADDR:PORT          plain HTTP listener (default 127.0.0.1:8080; empty turns it off)
-  --config FILE             JSON configuration (keys in README); options given here override it
-  --threads N               I/O threads (default: hardware concurrency)
-  --default-authority NAME  authority for hosts that name none: name, KeyId or NameId; "none" for 404
-  --access-log FILE         JSON access log ("-": standard output, the default)
-  --policy NAME|FILE        what the service answers: microsoft-2025 (default), tcg-complete, strict, or a file
-  --trust DIR               TPM vendor CAs to trust besides the lab's (TrustedTPM layout); repeatable
-  --header-limit BYTES      larger request headers get 431 (default 16384)
-  --body-limit BYTES        larger request bodies get 413 (default 1048576)
-  --request-timeout MS      time to read one request (default 30000)
-  --idle-timeout MS         keep-alive wait for the next request (default 60000)
-  --max-connections N       further connections are closed at once (default 1024; kept below the fd limit)
-  --max-connections-per-address N  the same, for the connections of one client address (default 128)
-  --handshake-timeout MS    time for a TLS client to finish its handshake (default 10000)
-  --shutdown-grace MS       on SIGTERM/SIGINT, time left for requests in flight (default 10000)
-)";
+// The defaults shown are the ones in force (server/config.hpp), not a copy of them.
+std::string serve_usage() {
+  const aikmock::server::config d;
+  const auto& l = d.limits;
+  auto ms = [](std::chrono::milliseconds v) { return std::to_string(v.count()); };
+  return "usage: aikmock serve [OPTIONS]\n\n"
+         "  --lab DIR                 lab PKI made by `aikmock pki init` (default ./" + d.lab.string() + ")\n"
+         "  --https ADDR:PORT         HTTPS listener (default " + d.https + "; empty turns it off; [::1]:8443 for IPv6)\n"
+         "  --http ADDR:PORT          plain HTTP listener (default " + d.http + "; empty turns it off)\n"
+         "  --config FILE             JSON configuration (keys in README); options given here override it\n"
+         "  --threads N               I/O threads (default: hardware concurrency)\n"
+         "  --default-authority NAME  authority for hosts that name none: name, KeyId or NameId; \"none\" for 404\n"
+         "  --access-log FILE         JSON access log (\"-\": standard output, the default)\n"
+         "  --policy NAME|FILE        what the service answers: " + d.policy + " (default), tcg-complete, strict, or a file\n"
+         "  --trust DIR               TPM vendor CAs to trust besides the lab's (TrustedTPM layout); repeatable\n"
+         "  --header-limit BYTES      larger request headers get 431 (default " + std::to_string(l.header_bytes) + ")\n"
+         "  --body-limit BYTES        larger request bodies get 413 (default " + std::to_string(l.body_bytes) +
+         "; lower per route)\n"
+         "  --request-timeout MS      time to read one request (default " + ms(l.request_timeout) + ")\n"
+         "  --idle-timeout MS         keep-alive wait for the next request (default " + ms(l.idle_timeout) + ")\n"
+         "  --max-connections N       further connections are closed at once (default " +
+         std::to_string(l.max_connections) + "; kept below the fd limit)\n"
+         "  --max-connections-per-address N  the same, for the connections of one client address (default " +
+         std::to_string(l.max_connections_per_address) + ")\n"
+         "  --handshake-timeout MS    time for a TLS client to finish its handshake (default " +
+         ms(l.handshake_timeout) + ")\n"
+         "  --shutdown-grace MS       on SIGTERM/SIGINT, time left for requests in flight (default " +
+         ms(l.shutdown_grace) + ")\n";
+}
 
 constexpr const char* pki_usage = R"(usage: aikmock pki init --out DIR [--domain NAME] [--public-url URL]
 
@@ -86,7 +95,7 @@ T number(const args& a, const std::string& name, T fallback) {
 }
 
 int run_serve(int argc, char** argv) {
-  if (wants_help(argc, argv, 2)) return std::cout << serve_usage, 0;
+  if (wants_help(argc, argv, 2)) return std::cout << serve_usage(), 0;
   args a(argc, argv, 2,
          {"lab", "https", "http", "config", "threads", "default-authority", "access-log", "policy", "trust", "header-limit",
           "body-limit", "request-timeout", "idle-timeout", "max-connections", "max-connections-per-address",
