@@ -4,6 +4,7 @@
 
 #include "app/cli.hpp"
 #include "app/enroll_command.hpp"
+#include "app/lab_command.hpp"
 #include "app/policy_command.hpp"
 #include "app/tpm_command.hpp"
 #include "certs/lab_pki.hpp"
@@ -22,6 +23,7 @@ Commands:
   pki init    create a lab PKI: TPM vendor CAs, software EKs, the mock Microsoft AIK side, TLS
   policy      list, show and check policies (what the service answers, and when)
   enroll      the reference client: enroll a TPM's AIK against the service as Windows does
+  lab windows what a real Windows machine needs: setup.ps1, hosts lines, an EK's host name
   tpm         makecredential for an EK and AK Name (tcg or microsoft profile); inspect TPM blobs as JSON
   errors      print the error catalogue (--markdown: as docs/errors.md)
 
@@ -58,20 +60,22 @@ std::string serve_usage() {
          ms(l.shutdown_grace) + ")\n";
 }
 
-constexpr const char* pki_usage = R"(usage: aikmock pki init --out DIR [--domain NAME] [--public-url URL]
-
-Creates a lab PKI under DIR and DIR/manifest.json listing every file:
-TPM vendor roots and EK-issuing CAs (IFX, STM, NTC, INTC) in the TrustedTPM
-layout, software EKs with EK certificates and TPM2B_PUBLIC for templates
-L-1, L-2, H-1, H-2, H-3, H-6 and H-7, the mock Microsoft AIK root with one
-issuing CA and two SCEP RA certificates per authority, and a TLS server
-certificate for *.DOMAIN, localhost and 127.0.0.1. Private keys are 0600.
-
-  --out DIR       where to create it (must not hold a lab already)
-  --domain NAME   the service domain (default microsoftaik.azure.net)
-  --public-url URL  where clients reach the plain-HTTP listener, named in every
-                  certificate's AIA and CRL URLs (default http://127.0.0.1:8080)
-)";
+std::string pki_usage() {
+  const aikmock::certs::lab_options d;
+  return "usage: aikmock pki init --out DIR [--domain NAME] [--public-url URL] [--tls-key p256|rsa2048]\n\n"
+         "Creates a lab PKI under DIR and DIR/manifest.json listing every file:\n"
+         "TPM vendor roots and EK-issuing CAs (IFX, STM, NTC, INTC) in the TrustedTPM\n"
+         "layout, software EKs with EK certificates and TPM2B_PUBLIC for templates\n"
+         "L-1, L-2, H-1, H-2, H-3, H-6 and H-7, the mock Microsoft AIK root with one\n"
+         "issuing CA and two SCEP RA certificates per authority, and a TLS server\n"
+         "certificate for *.DOMAIN, localhost and 127.0.0.1. Private keys are 0600.\n\n"
+         "  --out DIR         where to create it (must not hold a lab already)\n"
+         "  --domain NAME     the service domain (default " + d.domain + ")\n"
+         "  --public-url URL  where clients reach the plain-HTTP listener, named in the\n"
+         "                    certificates' AIA and CRL URLs (default " + d.public_url + ")\n"
+         "  --tls-key TYPE    the TLS server key: p256 (default) or rsa2048 (an RSA root too),\n"
+         "                    for Windows builds that do not negotiate ECDSA\n";
+}
 
 constexpr const char* errors_usage = R"(usage: aikmock errors [--markdown]
 
@@ -131,10 +135,10 @@ int run_serve(int argc, char** argv) {
 
 int run_pki(int argc, char** argv) {
   if (argc < 3 || std::string_view(argv[2]) != "init" || wants_help(argc, argv, 2)) {
-    std::cout << pki_usage;
+    std::cout << pki_usage();
     return wants_help(argc, argv, 2) ? 0 : 2;
   }
-  args a(argc, argv, 3, {"out", "domain", "public-url"}, {});
+  args a(argc, argv, 3, {"out", "domain", "public-url", "tls-key"}, {});
   auto out = a.value("out");
   if (!out) throw usage_error("pki init needs --out DIR");
   aikmock::certs::lab_options options;
@@ -144,6 +148,11 @@ int run_pki(int argc, char** argv) {
     while (!u->empty() && u->back() == '/') u->pop_back();
     if (!u->starts_with("http://")) throw usage_error("--public-url must be an http:// URL (CRLs and AIA are plain HTTP)");
     options.public_url = *u;
+  }
+  if (auto k = a.value("tls-key")) {
+    if (*k == "p256") options.tls_key = aikmock::certs::tls_key_type::p256;
+    else if (*k == "rsa2048") options.tls_key = aikmock::certs::tls_key_type::rsa2048;
+    else throw usage_error("--tls-key must be p256 or rsa2048");
   }
   options.progress = [](const std::string& line) { std::cerr << line << '\n'; };
   aikmock::certs::create_lab_pki(options);
@@ -177,6 +186,7 @@ int main(int argc, char** argv) {
     if (command == "policy") return aikmock::app::run_policy_command(argc, argv);
     if (command == "tpm") return aikmock::app::run_tpm_command(argc, argv);
     if (command == "enroll") return aikmock::app::run_enroll_command(argc, argv);
+    if (command == "lab") return aikmock::app::run_lab_command(argc, argv);
     std::cerr << "aikmock: unknown command " << command << "\n\n" << main_usage;
     return 2;
   } catch (const usage_error& e) {

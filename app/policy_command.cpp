@@ -4,16 +4,10 @@
 #include <string_view>
 
 #include "app/cli.hpp"
-#include "certs/lab_manifest.hpp"
-#include "common/openssl.hpp"
-#include "certs/trust_store.hpp"
+#include "app/ek_explanation.hpp"
 #include "common/files.hpp"
+#include "common/openssl.hpp"
 #include "policy/policy_file.hpp"
-#include "protocol/enrollment/enrollment_service.hpp"
-#include "tpm/credential.hpp"
-
-#include <filesystem>
-#include <nlohmann/json.hpp>
 
 namespace aikmock::app {
 
@@ -41,68 +35,17 @@ int explain(int argc, char** argv) {
   aikmock::load_openssl_providers();
   auto pol = policy::resolve_policy(a.value("policy").value_or(std::string(policy::default_policy_name)));
 
-  std::vector<std::filesystem::path> trust_dirs;
-  const std::filesystem::path lab_dir = a.value("lab").value_or("lab");
-  if (std::filesystem::exists(lab_dir / "manifest.json")) {
-    auto lab = certs::load_lab_manifest(lab_dir);
-    trust_dirs.push_back(lab.path_of(lab.trust_store));
-  }
-  for (const auto& d : a.values("trust")) trust_dirs.emplace_back(d);
-  auto trust = certs::trust_store::load(trust_dirs);
-
-  protocol::enrollment::evidence ev;
+  ek_question q;
+  q.trust_dirs = trust_dirs_of(a.value("lab").value_or("lab"), a.values("trust"));
   auto cert_bytes = read_file(*ek_cert, 1 << 20);
   if (!cert_bytes) throw std::runtime_error("cannot read " + *ek_cert);
-  ev.ek_certificate = std::move(*cert_bytes);
+  q.ek_certificate = std::move(*cert_bytes);
   if (auto f = a.value("ek-public")) {
     auto pub = read_file(*f, 1 << 16);
     if (!pub) throw std::runtime_error("cannot read " + *f);
-    ev.ek_public_area = std::move(*pub);
+    q.ek_public = std::move(*pub);
   }
-  // The service as a server would run it, without a transport, a sealing key or a TPM.
-  const protocol::enrollment::enrollment_service service(
-      std::make_shared<const policy::policy>(pol), protocol::enrollment::thread_random(), trust.store,
-      std::make_shared<const protocol::enrollment::state_sealer>(bytes(protocol::enrollment::state_sealer::key_size)),
-      nullptr, nullptr);
-  auto x = service.explain(ev);
-
-  nlohmann::ordered_json out;
-  out["policy"] = pol.name;
-  if (x.facts) {
-    const auto& e = *x.facts;
-    out["facts"] = {{"manufacturer", e.manufacturer}, {"model", e.model}, {"firmware", e.firmware},
-                    {"template", e.tpl}, {"keyType", e.key_type}, {"keyBits", e.key_bits},
-                    {"signatureHash", e.signature_hash}, {"issuerKeyId", e.issuer_key_id}, {"device", e.device},
-                    {"findings", e.findings}, {"chainValid", e.chain_valid}, {"chainFailure", e.chain_failure},
-                    {"rocaVulnerable", e.roca_vulnerable}, {"aikProof", "not evaluated (taken as valid)"}};
-  }
-  nlohmann::json trace = nlohmann::json::array();
-  for (const auto& step : x.decision.trace) trace.push_back(step.check + ": " + step.result);
-  out["trace"] = trace;
-  out["decidedBy"] = x.decision.decided_by;
-  if (x.decision.delay.count()) out["delayMs"] = x.decision.delay.count();
-  switch (x.decision.what) {
-    case policy::decision::kind::close: out["decision"] = "close"; break;
-    case policy::decision::kind::accept:
-      out["decision"] = "accept";
-      out["credentialProfile"] = std::string(policy::profile_name(x.decision.profile));
-      if (x.challenge)
-        out["challenge"] = {{"hash", std::string(tpm::alg_name(x.challenge->hash))},
-                            {"aesKeyBits", x.challenge->aes_key_bits},
-                            {"seedBytes", x.challenge->seed_size}};
-      break;
-    case policy::decision::kind::reject: {
-      const auto& e = policy::catalog_entry(x.decision.error.value_or(policy::error_id::internal_error));
-      out["decision"] = "reject";
-      out["status"] = e.status;
-      out["message"] = policy::error_message(e);
-      out["error"] = e.key;
-      if (x.decision.retry_after) out["retryAfter"] = *x.decision.retry_after;
-      if (!x.reason.empty()) out["reason"] = x.reason;
-      break;
-    }
-  }
-  std::cout << out.dump(2) << "\n";
+  std::cout << explain_ek(pol, q).dump(2) << "\n";
   return 0;
 }
 }  // namespace

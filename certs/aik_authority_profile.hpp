@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "certs/certificate_builder.hpp"
 #include "common/openssl.hpp"
 
 namespace aikmock::certs {
@@ -28,6 +29,8 @@ struct publication {
   std::string base{default_public_url};
   std::string certificate_url(const std::string& name) const;
   std::string crl_url(const std::string& name) const;
+  // The URLs of `issuer` (a lab CA) as published.
+  issuer_links links_to(X509* issuer) const;
 };
 
 // The real service's domain: its authorities are <label>.microsoftaik.azure.net
@@ -38,8 +41,10 @@ inline constexpr std::string_view service_domain = "microsoftaik.azure.net";
 std::string authority_name(const std::string& vendor, const std::string& key_id_hex);
 // Subject CN of its issuing CA: "EUS-<VENDOR>-KEYID-<UPPERCASE HEX>".
 std::string issuing_ca_common_name(const std::string& vendor, const std::string& key_id_hex);
-// The file name (without extension) a CA certificate is published under.
+// The file name (without extension) a CA certificate is published under: its
+// subject CN, lower-cased, spaces and slashes as '-'.
 std::string published_name(X509* ca);
+std::string published_name(std::string_view common_name);
 
 struct minted_authority {
   x509_ptr issuing_ca;
@@ -52,8 +57,10 @@ struct minted_authority {
 
 // Makes the AIK root: self-signed, keyUsage (not critical) digitalSignature,
 // keyCertSign, cRLSign; critical CA:TRUE; SKI; CA version 0 — the real root's
-// extensions, under aikmock's own name.
-x509_ptr make_aik_root(EVP_PKEY* key);
+// extensions, under aikmock's own name — and a CRL distribution point to its
+// own CRL, which the real root has not (docs/windows-lab.md: a chain engine
+// that checks every certificate, the root included, finds an answer).
+x509_ptr make_aik_root(EVP_PKEY* key, const publication& urls);
 
 // Mints an authority's issuing CA and RA certificates under the AIK root.
 minted_authority mint_authority(X509* aik_root, EVP_PKEY* aik_root_key, const std::string& vendor,

@@ -25,7 +25,7 @@ std::chrono::system_clock::time_point not_after_of(X509* ca) {
 }  // namespace
 
 x509_ptr issue_aik_certificate(EVP_PKEY* aik_public_key, const tpm_identity& tpm, X509* issuing_ca,
-                               EVP_PKEY* issuing_ca_key, const std::string& aia_url) {
+                               EVP_PKEY* issuing_ca_key, const issuer_links& links) {
   using namespace std::chrono_literals;
   // Backdated a little, for clients whose clock runs behind (a known Autopilot failure).
   const auto not_before = std::chrono::system_clock::now() - 1h;
@@ -42,7 +42,7 @@ x509_ptr issue_aik_certificate(EVP_PKEY* aik_public_key, const tpm_identity& tpm
                            true)
       .extension(NID_authority_key_identifier, "keyid:always")
       .extension(NID_subject_key_identifier, "hash")
-      .extension(NID_info_access, "caIssuers;URI:" + aia_url)
+      .links(links)
       .sign(issuing_ca, issuing_ca_key, EVP_sha256());
 }
 

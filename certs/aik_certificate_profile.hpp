@@ -8,6 +8,7 @@
 // until its issuing CA expires.
 #include <string>
 
+#include "certs/certificate_builder.hpp"
 #include "certs/ek_certificate_profile.hpp"
 #include "common/openssl.hpp"
 
@@ -16,7 +17,9 @@ namespace aikmock::certs {
 // The notice text as the real certificates carry it: two spaces between words.
 inline constexpr const char* aik_policy_notice = "TCPA  Trusted  Platform  Identity";
 
+// `links`: the issuing CA's certificate (AIA) and CRL. The real certificates
+// name no CRL; the lab's do, so that revocation can be tested (docs/windows-lab.md).
 x509_ptr issue_aik_certificate(EVP_PKEY* aik_public_key, const tpm_identity& tpm, X509* issuing_ca,
-                               EVP_PKEY* issuing_ca_key, const std::string& aia_url);
+                               EVP_PKEY* issuing_ca_key, const issuer_links& links);
 
 }  // namespace aikmock::certs

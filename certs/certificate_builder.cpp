@@ -74,6 +74,11 @@ certificate_builder& certificate_builder::extension_der(std::string_view oid, bo
   return *this;
 }
 
+certificate_builder& certificate_builder::links(const issuer_links& to_issuer) {
+  extension(NID_crl_distribution_points, "URI:" + to_issuer.crl_url);
+  return extension(NID_info_access, "caIssuers;URI:" + to_issuer.certificate_url);
+}
+
 certificate_builder& certificate_builder::subject_alt_dirname(const name_entries& entries, bool critical) {
   general_names_ptr names(openssl_check_ptr(GENERAL_NAMES_new(), "GENERAL_NAMES_new"));
   GENERAL_NAME* gn = openssl_check_ptr(GENERAL_NAME_new(), "GENERAL_NAME_new");
@@ -138,6 +143,13 @@ bytes authority_key_identifier(X509* cert) {
   const ASN1_OCTET_STRING* aki = X509_get0_authority_key_id(cert);
   if (!aki) return {};
   return bytes(aki->data, aki->data + aki->length);
+}
+
+bytes issuer_name_hash_sha1(X509* cert) {
+  const bytes der = checked_der_of(X509_get_issuer_name(cert), i2d_X509_NAME, "i2d_X509_NAME");
+  bytes out(SHA_DIGEST_LENGTH);
+  SHA1(der.data(), der.size(), out.data());
+  return out;
 }
 
 bytes subject_name_hash_sha1(X509* cert) {

@@ -16,6 +16,13 @@ namespace aikmock::certs {
 using name_entries = std::vector<std::pair<std::string, std::string>>;
 x509_name_ptr make_name(const name_entries& entries);
 
+// Where a certificate's issuer is published: its certificate (AIA caIssuers)
+// and its CRL (CRL distribution point).
+struct issuer_links {
+  std::string certificate_url;
+  std::string crl_url;
+};
+
 class certificate_builder {
  public:
   explicit certificate_builder(EVP_PKEY* subject_public_key);
@@ -31,6 +38,8 @@ class certificate_builder {
   certificate_builder& extension_der(std::string_view oid, bool critical, byte_view value_der);
   // subjectAltName holding one directoryName (the TCG EK/AIK profile).
   certificate_builder& subject_alt_dirname(const name_entries& entries, bool critical);
+  // A CRL distribution point, then AIA caIssuers (both non-critical).
+  certificate_builder& links(const issuer_links& to_issuer);
 
   // Self-signed when issuer is nullptr (then issuer_key signs and must match the subject key).
   // Extensions are added in the order given; SKI/AKI values are computed at signing time
@@ -59,5 +68,8 @@ bytes subject_key_identifier(X509* cert);
 bytes authority_key_identifier(X509* cert);
 // SHA-1 over the DER of the subject name (the MS "NameId" of a CA).
 bytes subject_name_hash_sha1(X509* cert);
+// SHA-1 over the DER of the issuer name as the certificate encodes it (OpenSSL
+// keeps the received encoding): the NameId of the CA that issued it.
+bytes issuer_name_hash_sha1(X509* cert);
 
 }  // namespace aikmock::certs

@@ -74,6 +74,9 @@ const EVP_MD* ek_certificate_digest(const tpm::ek_template& t) {
   return high ? EVP_sha384() : EVP_sha256();
 }
 
+class lab_writer;
+std::string own_crl_url(const lab_writer& w, const std::string& common_name);
+
 class lab_writer {
  public:
   explicit lab_writer(const lab_options& o) : o_(o) { m_.dir = o.out; m_.domain = o.domain; m_.public_url = o.public_url; }
@@ -90,40 +93,51 @@ class lab_writer {
   }
 
   lab_manifest& manifest() { return m_; }
+  const lab_manifest& manifest() const { return m_; }
 
  private:
   const lab_options& o_;
   lab_manifest m_;
 };
 
-void make_tls(lab_writer& w) {
-  auto root_key = generate_ec_key("P-384");
+// A root's CRL distribution point, to its own CRL: a chain engine that checks
+// every certificate of a chain (openssl verify -crl_check_all) checks the root too.
+std::string own_crl_url(const lab_writer& w, const std::string& common_name) {
+  return publication{w.manifest().public_url}.crl_url(published_name(common_name));
+}
+
+void make_tls(lab_writer& w, tls_key_type type) {
+  const bool rsa = type == tls_key_type::rsa2048;
+  auto root_key = rsa ? generate_rsa_key(4096) : generate_ec_key("P-384");
+  const std::string root_cn = "aikmock lab TLS Root CA";
   auto root = certificate_builder(root_key.get())
-                  .subject({{"O", "aikmock lab"}, {"CN", "aikmock lab TLS Root CA"}})
+                  .subject({{"O", "aikmock lab"}, {"CN", root_cn}})
                   .validity(since_yesterday(), since_yesterday() + 25 * year)
                   .extension(NID_key_usage, "critical,keyCertSign,cRLSign")
                   .extension(NID_basic_constraints, "critical,CA:TRUE")
                   .extension(NID_subject_key_identifier, "hash")
+                  .extension(NID_crl_distribution_points, "URI:" + own_crl_url(w, root_cn))
                   .sign(nullptr, root_key.get(), EVP_sha384());
   auto root_files = w.save("tls/root", root.get(), root_key.get());
 
   const std::string& domain = w.manifest().domain;
-  auto key = generate_ec_key("P-256");
+  auto key = rsa ? generate_rsa_key(2048) : generate_ec_key("P-256");
   auto cert = certificate_builder(key.get())
                   .subject({{"O", "aikmock lab"}, {"CN", "*." + domain}})
                   .validity(since_yesterday(), since_yesterday() + 2 * year)
-                  .extension(NID_key_usage, "critical,digitalSignature")
+                  .extension(NID_key_usage, rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature")
                   .extension(NID_ext_key_usage, "serverAuth")
                   .extension(NID_basic_constraints, "critical,CA:FALSE")
                   .extension(NID_subject_alt_name,
                              "DNS:*." + domain + ",DNS:" + domain + ",DNS:localhost,IP:127.0.0.1,IP:::1")
                   .extension(NID_subject_key_identifier, "hash")
                   .extension(NID_authority_key_identifier, "keyid:always")
+                  .links(publication{w.manifest().public_url}.links_to(root.get()))
                   .sign(root.get(), root_key.get(), EVP_sha384());
   auto files = w.save("tls/server", cert.get(), key.get());
   w.manifest().tls_root = root_files.certificate;
   w.manifest().tls_server = files;
-  w.say("made TLS root and server certificate for *." + domain);
+  w.say(std::string("made TLS root and ") + (rsa ? "RSA-2048" : "P-256") + " server certificate for *." + domain);
 }
 
 struct vendor_ca {
@@ -135,12 +149,14 @@ vendor_ca make_vendor(lab_writer& w, const vendor_model& v) {
   auto& m = w.manifest();
   const std::string vendor = v.vendor;
   auto root_key = generate_rsa_key(v.root_bits);
+  const std::string root_cn = "aikmock " + vendor + " TPM EK Root CA";
   auto root = certificate_builder(root_key.get())
-                  .subject({{"C", v.country}, {"O", v.organisation}, {"CN", "aikmock " + vendor + " TPM EK Root CA"}})
+                  .subject({{"C", v.country}, {"O", v.organisation}, {"CN", root_cn}})
                   .validity(since_yesterday(), since_yesterday() + 30 * year)
                   .extension(NID_key_usage, "critical,keyCertSign,cRLSign")
                   .extension(NID_basic_constraints, "critical,CA:TRUE")
                   .extension(NID_subject_key_identifier, "hash")
+                  .extension(NID_crl_distribution_points, "URI:" + own_crl_url(w, root_cn))
                   .sign(nullptr, root_key.get(), EVP_sha384());
 
   vendor_ca ca;
@@ -154,6 +170,7 @@ vendor_ca make_vendor(lab_writer& w, const vendor_model& v) {
                    .extension(NID_basic_constraints, "critical,CA:TRUE,pathlen:0")
                    .extension(NID_subject_key_identifier, "hash")
                    .extension(NID_authority_key_identifier, "keyid:always")
+                   .links(publication{m.public_url}.links_to(root.get()))
                    .sign(root.get(), root_key.get(), EVP_sha384());
 
   // Certificates go into the trust store in the TrustedTPM layout; keys beside it.
@@ -196,7 +213,8 @@ void make_ek(lab_writer& w, const ek_model& e, const vendor_model& vm, const ven
   const tpm::ek_template* t = tpm::find_ek_template(e.tpl);
   if (!t) throw std::logic_error(std::string("no EK template ") + e.tpl);
   auto key = ek_key_for(*t);
-  auto cert = make_ek_certificate(key.get(), ca.issuing.get(), ca.issuing_key.get(), vm.tpm, ek_certificate_digest(*t));
+  auto cert = make_ek_certificate(key.get(), ca.issuing.get(), ca.issuing_key.get(), vm.tpm, ek_certificate_digest(*t),
+                                  publication{m.public_url}.links_to(ca.issuing.get()));
   auto public_area = tpm::marshal_public2b(tpm::ek_public_from_key(*t, key.get()));
 
   lab_ek ek;
@@ -231,7 +249,7 @@ lab_manifest create_lab_pki(const lab_options& options) {
   auto& m = w.manifest();
   m.trust_store = "trust";
 
-  make_tls(w);
+  make_tls(w, options.tls_key);
 
   bytes sealing(32);
   openssl_check(RAND_bytes(sealing.data(), static_cast<int>(sealing.size())) == 1, "RAND_bytes");
@@ -242,7 +260,7 @@ lab_manifest create_lab_pki(const lab_options& options) {
   OPENSSL_cleanse(sealing_hex.data(), sealing_hex.size());
 
   auto aik_root_key = generate_rsa_key(4096);
-  auto aik_root = make_aik_root(aik_root_key.get());
+  auto aik_root = make_aik_root(aik_root_key.get(), publication{m.public_url});
   m.aik_root = w.save("aik/root", aik_root.get(), aik_root_key.get());
   w.say("made AIK root: aikmock TPM Root Certificate Authority");
 

@@ -11,10 +11,15 @@
 
 namespace aikmock::certs {
 
+// The TLS server key: P-256 (under a P-384 root), or RSA-2048 (under an
+// RSA-4096 root) for Windows builds that do not negotiate ECDSA.
+enum class tls_key_type { p256, rsa2048 };
+
 struct lab_options {
   std::filesystem::path out;
   std::string domain{service_domain};
   std::string public_url{default_public_url};  // see lab_manifest::public_url
+  tls_key_type tls_key = tls_key_type::p256;
   // Progress lines ("made IFX root CA"); may be empty.
   std::function<void(const std::string&)> progress;
 };

@@ -1,9 +1,9 @@
 #include "client/aik_url.hpp"
 
-#include <openssl/sha.h>
 
 #include <cstdio>
 
+#include "certs/certificate_builder.hpp"
 #include "certs/der_io.hpp"
 #include "client/tcg_vendor_ids.hpp"
 #include "common/encoding.hpp"
@@ -18,15 +18,6 @@ bool is_vendor_code(const std::string& code) {
   for (char c : code)
     if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
   return true;
-}
-
-// SHA-1 of the issuer name as encoded in the certificate (OpenSSL keeps the received encoding).
-std::string name_id_of_issuer(X509* cert) {
-  const bytes der = certs::der_of(X509_get_issuer_name(cert), i2d_X509_NAME);
-  if (der.empty()) return {};
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(der.data(), der.size(), digest);
-  return to_hex(byte_view(digest, sizeof digest));
 }
 
 std::string hex_id(std::uint32_t id) {
@@ -62,7 +53,7 @@ result<aik_url> derive_aik_url(const certs::ek_certificate& ek, const std::optio
   if (!ek.authority_key_id.empty()) {
     out.label = out.vendor + "-KeyId-" + to_hex(ek.authority_key_id);
   } else {
-    const std::string name_id = ek.x509 ? name_id_of_issuer(ek.x509.get()) : std::string();
+    const std::string name_id = ek.x509 ? to_hex(certs::issuer_name_hash_sha1(ek.x509.get())) : std::string();
     if (name_id.empty()) return fail("the EK certificate has neither an Authority Key Identifier nor an issuer");
     out.label = out.vendor + "-NameId-" + name_id;
   }

@@ -69,6 +69,16 @@ struct rule {
   std::string note;
 };
 
+// Revocation as the lab's CRLs publish it (docs/windows-lab.md): serials listed
+// on every lab CA's CRL.
+struct revoked_serial {
+  std::vector<std::uint8_t> serial;  // big-endian, as in the certificate
+  int reason = 0;                    // RFC 5280 CRLReason: 0 unspecified, 1 keyCompromise, …
+};
+struct revocation {
+  std::vector<revoked_serial> revoked;
+};
+
 struct policy {
   std::string name;
   std::string description;
@@ -85,6 +95,7 @@ struct policy {
   // Requests per client address before any rule is judged (a token bucket,
   // policy/rate_limiter.hpp); none unless the policy file sets rateLimit.
   std::optional<rate_limit> client_rate_limit;
+  struct revocation revocation;
   std::vector<rule> rules;
 };
 

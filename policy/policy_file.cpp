@@ -1,8 +1,10 @@
-#include <algorithm>
 #include "policy/policy_file.hpp"
+
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
+#include "common/encoding.hpp"
 #include "common/files.hpp"
 #include "policy/builtin_policies.hpp"
 #include "policy/json_lines.hpp"
@@ -183,10 +185,45 @@ class reader {
     fail(p, "must be confirmed, reported or assumed");
   }
 
+  // RFC 5280 §5.3.1 reason names, as a policy file writes them.
+  int reason(const json& v, const std::string& p) const {
+    static constexpr std::pair<std::string_view, int> names[] = {
+        {"unspecified", 0},       {"keyCompromise", 1}, {"cACompromise", 2},         {"affiliationChanged", 3},
+        {"superseded", 4},        {"cessationOfOperation", 5}, {"certificateHold", 6}};
+    const std::string n = text(v, p);
+    for (const auto& [name, code] : names)
+      if (name == n) return code;
+    fail(p, "must be unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, "
+            "cessationOfOperation or certificateHold");
+  }
+
+  struct revocation revocation_of(const json& j, const std::string& p) const {
+    expect_object(j, p);
+    only_keys(j, p, {"revoked"});
+    struct revocation out;
+    if (j.contains("revoked")) {
+      const auto& list = j["revoked"];
+      if (!list.is_array() || list.size() > 10'000) fail(p + "/revoked", "must be a list of at most 10000 entries");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string q = p + "/revoked/" + std::to_string(i);
+        expect_object(list[i], q);
+        only_keys(list[i], q, {"serial", "reason"});
+        if (!list[i].contains("serial")) fail(q, "needs serial (hex, as openssl x509 -serial prints it)");
+        const std::string hex = text(list[i]["serial"], q + "/serial");
+        auto serial = from_hex(hex);
+        if (!serial || serial->empty() || serial->size() > 20) fail(q + "/serial", "must be 1 to 20 bytes of hex");
+        revoked_serial r{std::move(*serial), 0};
+        if (list[i].contains("reason")) r.reason = reason(list[i]["reason"], q + "/reason");
+        out.revoked.push_back(std::move(r));
+      }
+    }
+    return out;
+  }
+
   policy whole(const json& j) const {
     expect_object(j, "");
     only_keys(j, "", {"name", "description", "credentialProfile", "requireAikProof", "requireRequestSignature",
-                      "ignoreUnknownCriticalExtensions", "clockOffsetSeconds", "rateLimit", "rules"});
+                      "ignoreUnknownCriticalExtensions", "clockOffsetSeconds", "rateLimit", "revocation", "rules"});
     policy out;
     if (!j.contains("name")) fail("", "needs a name");
     out.name = text(j["name"], "/name");
@@ -220,6 +257,7 @@ class reader {
       }
       out.client_rate_limit = limit;
     }
+    if (j.contains("revocation")) out.revocation = revocation_of(j["revocation"], "/revocation");
     if (j.contains("rules")) {
       const auto& rules = j["rules"];
       if (!rules.is_array()) fail("/rules", "must be a list");

@@ -6,6 +6,7 @@
 #include "certs/lab_manifest.hpp"
 #include "server/descriptor_budget.hpp"
 #include "certs/pem.hpp"
+#include "certs/published_cas.hpp"
 #include "certs/trust_store.hpp"
 #include "policy/policy_file.hpp"
 
@@ -107,12 +108,13 @@ std::shared_ptr<const route_set> http_server::build_routes(const certs::lab_mani
                                                            std::shared_ptr<const certs::trust_store> trust,
                                                            policy::policy active) {
   auto authorities = certs::authority_directory::load(lab, *trust);
+  auto policy = std::make_shared<const policy::policy>(std::move(active));
   std::shared_ptr<policy::rate_limiter> limiter;
-  if (active.client_rate_limit) limiter = std::make_shared<policy::rate_limiter>(*active.client_rate_limit);
+  if (policy->client_rate_limit) limiter = std::make_shared<policy::rate_limiter>(*policy->client_rate_limit);
   protocol::enrollment::service_settings settings;
   settings.urls.base = lab.public_url;
   auto service = std::make_shared<const protocol::enrollment::enrollment_service>(
-      std::make_shared<const policy::policy>(std::move(active)), protocol::enrollment::thread_random(), trust, sealer_,
+      policy, protocol::enrollment::thread_random(), trust, sealer_,
       certs::load_certificate(lab.path_of(lab.aik_root.certificate)), replays_, settings);
   auto r = std::make_shared<route_set>();
   r->authorities = authorities;
@@ -121,6 +123,8 @@ std::shared_ptr<const route_set> http_server::build_routes(const certs::lab_mani
   r->scep = std::make_shared<const protocol::scep::scep_codec>(service);
   r->json = std::make_shared<const protocol::json_api>(service);
   r->rate_limiter = std::move(limiter);
+  r->publication = std::make_shared<const protocol::publication_codec>(
+      std::make_shared<const certs::published_cas>(certs::published_cas::from_lab(lab, authorities->all())), policy);
   r->mint_next = [this](const std::string& key_id) {
     if (minter_) minter_->prioritize(key_id);
   };
@@ -134,6 +138,16 @@ void http_server::add_minted(std::shared_ptr<const certs::authority> minted) {
     auto current = state_->routes.current();
     auto next = std::make_shared<route_set>(*current);
     next->authorities = current->authorities->with(std::move(minted));
+    // Its issuing CA is published too (AIA, CRL); if the lab cannot be read
+    // now, the authority still serves and the publication stays as it was.
+    try {
+      next->publication = std::make_shared<const protocol::publication_codec>(
+          std::make_shared<const certs::published_cas>(
+              certs::published_cas::from_lab(certs::load_lab_manifest(cfg_.lab), next->authorities->all())),
+          std::shared_ptr<const policy::policy>(current->service, &current->service->active_policy()));
+    } catch (const std::exception& e) {
+      log_.event("publication-not-updated", {{"authority", name}, {"reason", e.what()}});
+    }
     state_->routes.replace(std::move(next));
   }
   log_.event("authority-minted", {{"authority", name}});

@@ -149,6 +149,12 @@ routed_response router::route(const request_t& req, const std::string& scheme,
     }
   }
 
+  // What the lab's certificates point at (AIA, CRL): the same for every host.
+  if (target && current->publication && protocol::publication_codec::serves(target->path)) {
+    const std::string uri = scheme + "://" + std::string(host_without_port(req[http::field::host])) + target->path;
+    return respond(current->publication->handle(req.method_string(), target->path, uri), {});
+  }
+
   const std::string host(req[http::field::host]);
   std::shared_ptr<const certs::authority> authority = current->default_authority;
   std::string note;

@@ -15,6 +15,7 @@
 #include "policy/rate_limiter.hpp"
 #include "protocol/enrollment/enrollment_service.hpp"
 #include "protocol/json_api.hpp"
+#include "protocol/publication/publication_codec.hpp"
 #include "protocol/response.hpp"
 #include "protocol/scep/scep_codec.hpp"
 #include "server/beast.hpp"
@@ -46,6 +47,8 @@ struct route_set {
   std::shared_ptr<const protocol::enrollment::enrollment_service> service;
   std::shared_ptr<const protocol::scep::scep_codec> scep;
   std::shared_ptr<const protocol::json_api> json;
+  // The lab CAs' certificates and CRLs (/aia/, /crl/), on every host.
+  std::shared_ptr<const protocol::publication_codec> publication;
   // Requests per client address (the policy's rateLimit); null: unlimited.
   // Rebuilt with the policy, so a reload starts every bucket full.
   std::shared_ptr<policy::rate_limiter> rate_limiter;

@@ -238,7 +238,7 @@ outcome<issued_certificate> enrollment_service::finish(const request_context& re
   issued_certificate issued;
   issued.certificate = certs::issue_aik_certificate(aik_key.get(), state->tpm, authority.issuing_ca.get(),
                                                     authority.issuing_ca_key.get(),
-                                                    settings_.urls.certificate_url(certs::published_name(authority.issuing_ca.get())));
+                                                    settings_.urls.links_to(authority.issuing_ca.get()));
   issued.chain.push_back(share(authority.issuing_ca.get()));
   if (aik_root_) issued.chain.push_back(share(aik_root_.get()));
 

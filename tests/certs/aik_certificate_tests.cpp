@@ -33,7 +33,7 @@ TEST_CASE("an AIK certificate shaped like the real service's") {
   auto aik = generate_rsa_key(2048);
   tpm_identity tpm{"id:4E544300", "NPCT75x", "id:00070002"};
   auto cert = issue_aik_certificate(aik.get(), tpm, a.issuing_ca.get(), a.issuing_ca_key.get(),
-                                    "http://aikmock.example/aia/x.cer");
+                                    {"http://aikmock.example/aia/x.crt", "http://aikmock.example/crl/x.crl"});
   REQUIRE(cert);
 
   CHECK(X509_NAME_entry_count(X509_get_subject_name(cert.get())) == 0);
@@ -80,8 +80,13 @@ TEST_CASE("an AIK certificate shaped like the real service's") {
   CHECK_FALSE(subject_key_identifier(cert.get()).empty());
   auto* aia = extension(cert.get(), "1.3.6.1.5.5.7.1.1");
   REQUIRE(aia);
-  CHECK(ext_hex(aia).find(to_hex(as_bytes(std::string_view("http://aikmock.example/aia/x.cer")))) !=
+  CHECK(ext_hex(aia).find(to_hex(as_bytes(std::string_view("http://aikmock.example/aia/x.crt")))) !=
         std::string::npos);
+  // The lab's addition to the real shape: where the issuing CA's CRL is (docs/windows-lab.md).
+  auto* cdp = extension(cert.get(), "2.5.29.31");
+  REQUIRE(cdp);
+  CHECK(X509_EXTENSION_get_critical(cdp) == 0);
+  CHECK(ext_hex(cdp).find(to_hex(as_bytes(std::string_view("http://aikmock.example/crl/x.crl")))) != std::string::npos);
 
   // It chains to the lab's AIK root through the authority's issuing CA.
   auto root = load_certificate(lab.path_of(lab.aik_root.certificate));

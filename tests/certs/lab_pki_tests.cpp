@@ -109,6 +109,78 @@ TEST_CASE("the manifest lists every part the issue asks for") {
   }
 }
 
+namespace {
+// The URIs of a certificate's CRL distribution points, and of its AIA caIssuers.
+std::vector<std::string> crl_urls(X509* c) {
+  std::vector<std::string> out;
+  auto* dps = static_cast<CRL_DIST_POINTS*>(X509_get_ext_d2i(c, NID_crl_distribution_points, nullptr, nullptr));
+  for (int i = 0; dps && i < sk_DIST_POINT_num(dps); ++i) {
+    DIST_POINT* dp = sk_DIST_POINT_value(dps, i);
+    if (!dp->distpoint || dp->distpoint->type != 0) continue;
+    for (int j = 0; j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname); ++j) {
+      GENERAL_NAME* n = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, j);
+      if (n->type == GEN_URI)
+        out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(n->d.uniformResourceIdentifier)));
+    }
+  }
+  CRL_DIST_POINTS_free(dps);
+  return out;
+}
+std::vector<std::string> ca_issuers_urls(X509* c) {
+  std::vector<std::string> out;
+  auto* aia = static_cast<AUTHORITY_INFO_ACCESS*>(X509_get_ext_d2i(c, NID_info_access, nullptr, nullptr));
+  for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia); ++i) {
+    ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+    if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers && ad->location->type == GEN_URI)
+      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(ad->location->d.uniformResourceIdentifier)));
+  }
+  AUTHORITY_INFO_ACCESS_free(aia);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("every lab certificate names its issuer's certificate and CRL under the lab's public URL; roots their own CRL") {
+  const auto& m = lab();
+  const publication urls{m.public_url};
+  auto check_links = [&](const std::string& path, X509* cert, X509* issuer) {
+    CAPTURE(path);
+    const auto want = urls.links_to(issuer);
+    CHECK(crl_urls(cert) == std::vector<std::string>{want.crl_url});
+    if (issuer == cert) {
+      CHECK(ca_issuers_urls(cert).empty());  // a root points at nothing but its own CRL
+    } else {
+      CHECK(ca_issuers_urls(cert) == std::vector<std::string>{want.certificate_url});
+    }
+    CHECK(want.crl_url.rfind(m.public_url + "/crl/", 0) == 0);
+  };
+  auto tls_root = load_certificate(m.path_of(m.tls_root));
+  check_links(m.tls_root, tls_root.get(), tls_root.get());
+  check_links(m.tls_server.certificate, load_certificate(m.path_of(m.tls_server.certificate)).get(), tls_root.get());
+  auto aik_root = load_certificate(m.path_of(m.aik_root.certificate));
+  check_links(m.aik_root.certificate, aik_root.get(), aik_root.get());
+  for (const auto& v : m.vendors) {
+    auto root = load_certificate(m.path_of(v.root_ca.certificate));
+    auto ek_ca = load_certificate(m.path_of(v.ek_issuing_ca.certificate));
+    check_links(v.root_ca.certificate, root.get(), root.get());
+    check_links(v.ek_issuing_ca.certificate, ek_ca.get(), root.get());
+    for (const auto& e : m.eks)
+      if (e.vendor == v.vendor) {
+        auto raw = aikmock::read_file(m.path_of(e.certificate));
+        REQUIRE(raw);
+        const unsigned char* p = raw->data();
+        x509_ptr ek(d2i_X509(nullptr, &p, static_cast<long>(raw->size())));
+        REQUIRE(ek);
+        check_links(e.certificate, ek.get(), ek_ca.get());
+      }
+  }
+  for (const auto& a : m.authorities) {
+    auto ca = load_certificate(m.path_of(a.issuing_ca.certificate));
+    check_links(a.issuing_ca.certificate, ca.get(), aik_root.get());
+    check_links(a.ra_signing.certificate, load_certificate(m.path_of(a.ra_signing.certificate)).get(), ca.get());
+    check_links(a.ra_encryption.certificate, load_certificate(m.path_of(a.ra_encryption.certificate)).get(), ca.get());
+  }
+}
+
 TEST_CASE("every private key is readable by its owner only") {
   int keys = 0;
   for (const auto& f : std::filesystem::recursive_directory_iterator(lab().dir)) {

@@ -77,7 +77,7 @@ class Authority:
         self.ca_key = _key()
         ca_name = _cn("WUS-%s-KEYID-%s" % (vendor.upper(), key_id_hex.upper()))
         self.ca = _cert(_base(ca_name, self.root.x.subject, self.ca_key.public_key(), 1825)
-                        .add_extension(_ku(digital_signature=True, key_cert_sign=True), True)
+                        .add_extension(_ku(digital_signature=True, key_cert_sign=True, crl_sign=True), True)
                         .add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier(w.OID_KP_KEY_ATTESTATION_CA),
                                                               x509.ObjectIdentifier(w.OID_TCG_KP_AIK_CERTIFICATE)]), False)
                         .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
@@ -90,6 +90,8 @@ class Authority:
                             False)
                         .add_extension(_aia("http://crt.example.test/root.crt"), False), self.root_key)
         aki = x509.AuthorityKeyIdentifier(self.ca.ski, None, None)
+        ca_crl = x509.CRLDistributionPoints([x509.DistributionPoint(
+            [x509.UniformResourceIdentifier("http://crl.example.test/ca.crl")], None, None, None)])
         self.ra_sign_key, self.ra_enc_key = _key(), _key()
         b = (_base(_cn(w.RA_SIGNING_CN), self.ca.x.subject, self.ra_sign_key.public_key())
              .add_extension(_ku(digital_signature=True), True)
@@ -98,6 +100,7 @@ class Authority:
             b = b.add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier(w.OID_KP_KEY_ATTESTATION_CA)]), False)
         self.ra_sign = _cert(b.add_extension(aki, False)
                              .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.ra_sign_key.public_key()), False)
+                             .add_extension(ca_crl, False)
                              .add_extension(_aia("http://crt.example.test/ra.cer"), False), self.ca_key)
         self.ra_enc = _cert(_base(_cn(w.RA_ENCRYPTION_CN), self.ca.x.subject, self.ra_enc_key.public_key())
                             .add_extension(_ku(key_encipherment=True), True)
@@ -105,6 +108,7 @@ class Authority:
                             .add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier(w.OID_KP_KEY_ATTESTATION_CA)]), False)
                             .add_extension(aki, False)
                             .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.ra_enc_key.public_key()), False)
+                            .add_extension(ca_crl, False)
                             .add_extension(_aia("http://crt.example.test/ra.cer"), False), self.ca_key)
 
     def issue_aik(self, aik_key, san_value, faults=()):

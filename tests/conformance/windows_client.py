@@ -1584,14 +1584,19 @@ def bc_ca_pathlen0(value):
     return None if bc.get("ca") is True and bc.get("path_len_constraint") == 0 else "expected CA:TRUE, pathlen 0, got %s" % bc
 
 
+# The real certificates' extensions in their order (windows-wire notes, from real captures), with what a
+# lab adds so that an offline chain engine can check revocation (aikmock's docs/windows-lab.md): a CRL
+# distribution point on the RA certificates, before their AIA, and cRLSign in the issuing CA's key usage.
 RA_SIGNING_PROFILE = [(OID_KEY_USAGE, True, ku_is("digital_signature")),
                       (OID_BASIC_CONSTRAINTS, True, value_is(b"\x30\x00", "an empty SEQUENCE")),
-                      (OID_AKI, False, aki_keyid), (OID_SKI, False, ski_20), (OID_AIA, False, aia_ca_issuers)]
+                      (OID_AKI, False, aki_keyid), (OID_SKI, False, ski_20), (OID_CRL_DP, False, crl_dp),
+                      (OID_AIA, False, aia_ca_issuers)]
 RA_ENCRYPTION_PROFILE = [(OID_KEY_USAGE, True, ku_is("key_encipherment")),
                          (OID_BASIC_CONSTRAINTS, True, value_is(b"\x30\x00", "an empty SEQUENCE")),
                          (OID_EKU, False, eku_is(OID_KP_KEY_ATTESTATION_CA)),
-                         (OID_AKI, False, aki_keyid), (OID_SKI, False, ski_20), (OID_AIA, False, aia_ca_issuers)]
-ISSUING_CA_PROFILE = [(OID_KEY_USAGE, True, ku_is("digital_signature", "key_cert_sign")),
+                         (OID_AKI, False, aki_keyid), (OID_SKI, False, ski_20), (OID_CRL_DP, False, crl_dp),
+                         (OID_AIA, False, aia_ca_issuers)]
+ISSUING_CA_PROFILE = [(OID_KEY_USAGE, True, ku_is("digital_signature", "key_cert_sign", "crl_sign")),
                       (OID_EKU, False, eku_is(OID_KP_KEY_ATTESTATION_CA, OID_TCG_KP_AIK_CERTIFICATE)),
                       (OID_CERT_POLICIES, False, policies_are(OID_POLICY_AIK)),
                       (OID_BASIC_CONSTRAINTS, True, bc_ca_pathlen0),

@@ -159,21 +159,25 @@ TEST_CASE("GetCACertChain: the root, the issuing CA and both RA certificates, si
   }
 }
 
-TEST_CASE("the RA and issuing CA certificates have the real ones' extensions, in their order") {
+// The lab adds what an offline chain engine needs to check revocation
+// (docs/windows-lab.md): a CRL distribution point on the RA certificates and
+// cRLSign on the issuing CA; everything else is the real ones' profile.
+TEST_CASE("the RA and issuing CA certificates have the real ones' extensions, in their order, plus the CRL") {
   const auto& a = world().authority(world().ek("L-1").authority);
   std::vector<bool> critical;
   CHECK(common_name(a.ra_signing.get()) == "RA Signing Certificate");
   CHECK(extension_oids(a.ra_signing.get(), &critical) ==
-        std::vector<std::string>{"2.5.29.15", "2.5.29.19", "2.5.29.35", "2.5.29.14", "1.3.6.1.5.5.7.1.1"});
-  CHECK(critical == std::vector<bool>{true, true, false, false, false});
+        std::vector<std::string>{"2.5.29.15", "2.5.29.19", "2.5.29.35", "2.5.29.14", "2.5.29.31", "1.3.6.1.5.5.7.1.1"});
+  CHECK(critical == std::vector<bool>{true, true, false, false, false, false});
   CHECK(X509_get_key_usage(a.ra_signing.get()) == KU_DIGITAL_SIGNATURE);
   CHECK(X509_check_ca(a.ra_signing.get()) == 0);
 
   critical.clear();
   CHECK(common_name(a.ra_encryption.get()) == "RA Encryption Certificate");
   CHECK(extension_oids(a.ra_encryption.get(), &critical) ==
-        std::vector<std::string>{"2.5.29.15", "2.5.29.19", "2.5.29.37", "2.5.29.35", "2.5.29.14", "1.3.6.1.5.5.7.1.1"});
-  CHECK(critical == std::vector<bool>{true, true, false, false, false, false});
+        std::vector<std::string>{"2.5.29.15", "2.5.29.19", "2.5.29.37", "2.5.29.35", "2.5.29.14", "2.5.29.31",
+                                 "1.3.6.1.5.5.7.1.1"});
+  CHECK(critical == std::vector<bool>{true, true, false, false, false, false, false});
   CHECK(X509_get_key_usage(a.ra_encryption.get()) == KU_KEY_ENCIPHERMENT);
   CHECK(X509_get_extended_key_usage(a.ra_encryption.get()) == 0);  // only the privacy-CA EKU, which OpenSSL does not name
   for (X509* ra : {a.ra_signing.get(), a.ra_encryption.get()}) {
@@ -190,7 +194,7 @@ TEST_CASE("the RA and issuing CA certificates have the real ones' extensions, in
         std::vector<std::string>{"2.5.29.15", "2.5.29.37", "2.5.29.32", "2.5.29.19", "2.5.29.14", "2.5.29.35",
                                  "2.5.29.31", "1.3.6.1.5.5.7.1.1"});
   CHECK(critical == std::vector<bool>{true, false, false, true, false, false, false, false});
-  CHECK(X509_get_key_usage(a.issuing_ca.get()) == (KU_DIGITAL_SIGNATURE | KU_KEY_CERT_SIGN));
+  CHECK(X509_get_key_usage(a.issuing_ca.get()) == (KU_DIGITAL_SIGNATURE | KU_KEY_CERT_SIGN | KU_CRL_SIGN));
   CHECK(X509_get_pathlen(a.issuing_ca.get()) == 0);
 }
 

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "certs/keys.hpp"
+#include "certs/published_cas.hpp"
+#include "policy/policy_file.hpp"
 #include "protocol/scep/pki_message.hpp"
 #include "server/router.hpp"
 #include "tests/support/protocol_world.hpp"
@@ -148,4 +150,24 @@ TEST_CASE("router: body limits per route") {
   CHECK(body_limit_for("/healthz", configured) == protocol::json_api_max_body);
   CHECK(body_limit_for("not a target", configured) == protocol::json_api_max_body);
   CHECK(body_limit_for("/templates/Aik/scep", 1000) == 1000);  // a lower configured limit wins
+}
+
+TEST_CASE("router: the lab CAs' certificates and CRLs on every host, before the authority is looked at") {
+  auto routes = routes_with(world().authorities);
+  auto cas = std::make_shared<const certs::published_cas>(
+      certs::published_cas::from_lab(world().lab, world().authorities->all()));
+  routes->publication = std::make_shared<const protocol::publication_codec>(
+      cas, std::make_shared<const policy::policy>(policy::resolve_policy("microsoft-2025")));
+  router r(routes);
+  const std::string name = cas->all().front().name;
+  for (const char* host : {"127.0.0.1:8080", "IFX-KeyId-0000000000000000000000000000000000000000.x", ""}) {
+    CAPTURE(host);
+    auto crl = r.handle(get(host, "/crl/" + name + ".crl"), "http");
+    CHECK(crl.response.result_int() == 200);
+    CHECK(crl.response[http::field::content_type] == "application/pkix-crl");
+    CHECK(r.handle(get(host, "/aia/" + name + ".crt"), "http").response.result_int() == 200);
+  }
+  auto missing = r.handle(get("h", "/aia/nobody.crt"), "http");
+  CHECK(missing.response.result_int() == 404);
+  CHECK(missing.error == "route-not-found");
 }
