@@ -4,6 +4,7 @@
 #include "certs/trust_store.hpp"
 #include "policy/error_catalog.hpp"
 #include "protocol/enrollment/enrollment_service.hpp"
+#include "protocol/facts_json.hpp"
 #include "tpm/credential.hpp"
 
 namespace aikmock::app {
@@ -34,12 +35,8 @@ nlohmann::ordered_json explain_ek(const policy::policy& pol, const ek_question& 
   nlohmann::ordered_json out;
   out["policy"] = pol.name;
   if (x.facts) {
-    const auto& e = *x.facts;
-    out["facts"] = {{"manufacturer", e.manufacturer}, {"model", e.model}, {"firmware", e.firmware},
-                    {"template", e.tpl}, {"keyType", e.key_type}, {"keyBits", e.key_bits},
-                    {"signatureHash", e.signature_hash}, {"issuerKeyId", e.issuer_key_id}, {"device", e.device},
-                    {"findings", e.findings}, {"chainValid", e.chain_valid}, {"chainFailure", e.chain_failure},
-                    {"rocaVulnerable", e.roca_vulnerable}, {"aikProof", "not evaluated (taken as valid)"}};
+    out["facts"] = protocol::ek_facts_json(*x.facts);
+    out["facts"]["aikProof"] = "not evaluated (taken as valid)";
   }
   nlohmann::json trace = nlohmann::json::array();
   for (const auto& step : x.decision.trace) trace.push_back(step.check + ": " + step.result);

@@ -1,6 +1,8 @@
 // aikmock: an offline mock of Microsoft's cloud AIK certificate service.
-#include <charconv>
+#include <unistd.h>
+
 #include <iostream>
+#include <map>
 
 #include "app/cli.hpp"
 #include "app/enroll_command.hpp"
@@ -30,34 +32,27 @@ Commands:
 `aikmock COMMAND --help` describes each.
 )";
 
-// The defaults shown are the ones in force (server/config.hpp), not a copy of them.
+// From the settings table (server/config.hpp): every flag, its key, its
+// variable and the default in force, never a copy of them.
 std::string serve_usage() {
-  const aikmock::server::config d;
-  const auto& l = d.limits;
-  auto ms = [](std::chrono::milliseconds v) { return std::to_string(v.count()); };
-  return "usage: aikmock serve [OPTIONS]\n\n"
-         "  --lab DIR                 lab PKI made by `aikmock pki init` (default ./" + d.lab.string() + ")\n"
-         "  --https ADDR:PORT         HTTPS listener (default " + d.https + "; empty turns it off; [::1]:8443 for IPv6)\n"
-         "  --http ADDR:PORT          plain HTTP listener (default " + d.http + "; empty turns it off)\n"
-         "  --config FILE             JSON configuration (keys in README); options given here override it\n"
-         "  --threads N               I/O threads (default: hardware concurrency)\n"
-         "  --default-authority NAME  authority for hosts that name none: name, KeyId or NameId; \"none\" for 404\n"
-         "  --access-log FILE         JSON access log (\"-\": standard output, the default)\n"
-         "  --policy NAME|FILE        what the service answers: " + d.policy + " (default), tcg-complete, strict, or a file\n"
-         "  --trust DIR               TPM vendor CAs to trust besides the lab's (TrustedTPM layout); repeatable\n"
-         "  --header-limit BYTES      larger request headers get 431 (default " + std::to_string(l.header_bytes) + ")\n"
-         "  --body-limit BYTES        larger request bodies get 413 (default " + std::to_string(l.body_bytes) +
-         "; lower per route)\n"
-         "  --request-timeout MS      time to read one request (default " + ms(l.request_timeout) + ")\n"
-         "  --idle-timeout MS         keep-alive wait for the next request (default " + ms(l.idle_timeout) + ")\n"
-         "  --max-connections N       further connections are closed at once (default " +
-         std::to_string(l.max_connections) + "; kept below the fd limit)\n"
-         "  --max-connections-per-address N  the same, for the connections of one client address (default " +
-         std::to_string(l.max_connections_per_address) + ")\n"
-         "  --handshake-timeout MS    time for a TLS client to finish its handshake (default " +
-         ms(l.handshake_timeout) + ")\n"
-         "  --shutdown-grace MS       on SIGTERM/SIGINT, time left for requests in flight (default " +
-         ms(l.shutdown_grace) + ")\n";
+  const aikmock::server::resolved_config defaults = aikmock::server::resolve_config(std::nullopt, {}, {});
+  std::string out =
+      "usage: aikmock serve [OPTIONS]\n\n"
+      "Each setting comes from, later winning: its default, the JSON file (--config FILE or\n"
+      "AIKMOCK_CONFIG; keys as below), its AIKMOCK_* variable, its flag.\n\n"
+      "  --config FILE             JSON configuration\n"
+      "  --print-config            print the effective settings and where each came from, then exit\n";
+  for (const auto& s : aikmock::server::settings()) {
+    std::string flag = "  --" + std::string(s.flag) + " " + std::string(s.meta);
+    if (flag.size() < 28) flag.resize(28, ' ');
+    else flag += "\n                            ";
+    const auto value = s.get(defaults.values);
+    std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+    if (shown.empty() || shown == "[]") shown = "none";
+    out += flag + std::string(s.help) + "\n                            (default " + shown + "; " + std::string(s.key) +
+           ", " + aikmock::server::environment_name(s.key) + ")\n";
+  }
+  return out;
 }
 
 std::string pki_usage() {
@@ -88,48 +83,30 @@ bool wants_help(int argc, char** argv, int first) {
   return false;
 }
 
-template <class T>
-T number(const args& a, const std::string& name, T fallback) {
-  auto v = a.value(name);
-  if (!v) return fallback;
-  T out{};
-  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (ec != std::errc{} || end != v->data() + v->size()) throw usage_error("--" + name + " needs a number");
-  return out;
-}
-
 int run_serve(int argc, char** argv) {
   if (wants_help(argc, argv, 2)) return std::cout << serve_usage(), 0;
-  args a(argc, argv, 2,
-         {"lab", "https", "http", "config", "threads", "default-authority", "access-log", "policy", "trust", "header-limit",
-          "body-limit", "request-timeout", "idle-timeout", "max-connections", "max-connections-per-address",
-          "handshake-timeout", "shutdown-grace"},
-         {});
+  std::vector<std::string> value_options{"config"};
+  for (const auto& s : aikmock::server::settings()) value_options.emplace_back(s.flag);
+  args a(argc, argv, 2, value_options, {"print-config"});
   if (!a.positional().empty()) throw usage_error("unexpected argument " + a.positional().front());
-  aikmock::server::config cfg;
-  if (auto f = a.value("config")) aikmock::server::load_config_file(*f, cfg);
-  if (auto v = a.value("lab")) cfg.lab = *v;
-  if (auto v = a.value("https")) cfg.https = *v;
-  if (auto v = a.value("http")) cfg.http = *v;
-  if (auto v = a.value("default-authority")) cfg.default_authority = *v;
-  if (auto v = a.value("access-log")) cfg.access_log = *v;
-  if (auto v = a.value("policy")) cfg.policy = *v;
-  for (const auto& d : a.values("trust")) cfg.trust.emplace_back(d);
-  auto& l = cfg.limits;
-  cfg.threads = number(a, "threads", cfg.threads);
-  l.header_bytes = number(a, "header-limit", l.header_bytes);
-  l.body_bytes = number(a, "body-limit", l.body_bytes);
-  l.max_connections = number(a, "max-connections", l.max_connections);
-  l.max_connections_per_address = number(a, "max-connections-per-address", l.max_connections_per_address);
-  using ms = std::chrono::milliseconds;
-  l.request_timeout = ms(number(a, "request-timeout", l.request_timeout.count()));
-  l.idle_timeout = ms(number(a, "idle-timeout", l.idle_timeout.count()));
-  l.handshake_timeout = ms(number(a, "handshake-timeout", l.handshake_timeout.count()));
-  l.shutdown_grace = ms(number(a, "shutdown-grace", l.shutdown_grace.count()));
-  if (l.header_bytes == 0 || l.body_bytes == 0 || l.max_connections == 0 || l.max_connections_per_address == 0 ||
-      l.request_timeout.count() <= 0 || l.idle_timeout.count() <= 0 || l.handshake_timeout.count() <= 0 ||
-      l.shutdown_grace.count() <= 0)
-    throw usage_error("limits must be positive");
+
+  std::map<std::string, std::vector<std::string>> flags;
+  for (const auto& s : aikmock::server::settings())
+    if (auto v = a.values(std::string(s.flag)); !v.empty()) flags[std::string(s.flag)] = v;
+  std::vector<std::string> environment;
+  for (char** e = environ; e && *e; ++e) environment.emplace_back(*e);
+  std::optional<std::filesystem::path> file;
+  if (auto f = a.value("config")) file = *f;
+
+  auto resolved = aikmock::server::resolve_config(file, environment, flags);
+  if (a.flag("print-config")) {
+    std::cout << aikmock::server::describe_config(resolved).dump(2) << '\n';
+    return 0;
+  }
+  auto& cfg = resolved.values;
+  cfg.admin.optional_bind = resolved.source["admin.listen"] == "default";
+  for (const auto& name : resolved.ignored_environment)
+    std::cerr << "aikmock serve: " << name << " names no setting (ignored; see serve --help)\n";
   return aikmock::server::serve(cfg);
 }
 

@@ -118,8 +118,14 @@ response json_api::handle(std::string_view method, std::string_view path, std::s
   if (!is_challenge && !is_certificate) return error_response(error_id::route_not_found, {{"uri", std::string(path)}});
   if (!iequals(method, "POST")) return error_response(error_id::method_not_allowed, {{"method", std::string(method)}});
   if (body.size() > json_api_max_body) return error_response(error_id::body_too_large, {}, "JSON API body limit");
-  return is_challenge ? challenge(body, authorities, host, authority_name)
-                      : certificate(body, authorities, host, authority_name);
+  auto r = is_challenge ? challenge(body, authorities, host, authority_name)
+                        : certificate(body, authorities, host, authority_name);
+  // Refused before the service judged it: the round is still known from the path.
+  if (r.exchange.operation.empty()) {
+    r.exchange.operation = is_challenge ? "PKIOperation" : "ChallengeAnswer";
+    r.exchange.round = is_challenge ? 1 : 2;
+  }
+  return r;
 }
 
 response json_api::challenge(std::string_view body, const authority_source& authorities, std::string_view host,

@@ -6,9 +6,22 @@ namespace {
 void add_policy(response& r, const enrollment::policy_record& policy) {
   r.delay = policy.delay;
   r.policy_rule = policy.rule;
-  for (const auto& step : policy.trace) r.policy_trace.push_back(step.check + ": " + step.result);
+  r.policy_trace = policy.trace;
+  if (policy.facts) {
+    r.exchange.operation = policy.facts->operation;
+    r.exchange.round = round_of(policy.facts->operation);
+  }
+  r.exchange.facts = policy.facts;
+  r.exchange.device = policy.device;
+  if (policy.profile) r.exchange.credential_profile = std::string(policy::profile_name(*policy.profile));
 }
 }  // namespace
+
+int round_of(std::string_view operation) {
+  if (operation == "PKIOperation") return 1;
+  if (operation == "ChallengeAnswer") return 2;
+  return 0;
+}
 
 response error_response(policy::error_id id, const policy::message_args& args, std::string detail) {
   const auto& e = policy::catalog_entry(id);

@@ -2,6 +2,8 @@
 // What the protocol layer answers, independent of any HTTP library: the
 // transport turns it into a wire response (or into silence, or a late answer).
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +12,18 @@
 #include "protocol/enrollment/enrollment_service.hpp"
 
 namespace aikmock::protocol {
+
+// What an answer tells the log, the metrics and the lab console about the exchange.
+struct exchange_note {
+  std::string operation;  // GetCACaps … PKIOperation, or ChallengeAnswer for an answer to a challenge
+  int round = 0;          // 1: a request for a challenge, 2: an answer to one, 0: neither
+  std::shared_ptr<const policy::request_facts> facts;  // what the policy judged; null before any judgement
+  std::optional<enrollment::device_note> device;
+  std::string credential_profile;  // of the challenge made
+};
+
+// The round of an enrollment an operation is: 1, 2, or 0 for none.
+int round_of(std::string_view operation);
 
 struct response {
   unsigned status = 200;
@@ -23,7 +37,8 @@ struct response {
   std::chrono::milliseconds delay{0};  // answer only after this long (a stalled service)
   bool drop = false;                   // close the connection without answering
   std::string policy_rule;             // the policy rule that decided, or "default"
-  std::vector<std::string> policy_trace;
+  std::vector<policy::trace_step> policy_trace;
+  exchange_note exchange;
 };
 
 inline constexpr const char* json_content_type = "application/json; charset=utf-8";

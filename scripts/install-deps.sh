@@ -7,6 +7,7 @@ packages=(
   libboost1.81-dev libssl-dev nlohmann-json3-dev doctest-dev
   swtpm swtpm-tools tpm2-tools libtss2-dev scep
   curl openssl procps
+  chromium chromium-driver prometheus
   python3 python3-cryptography python3-asn1crypto
 )
 

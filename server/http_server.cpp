@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "certs/lab_manifest.hpp"
+#include "common/files.hpp"
 #include "server/descriptor_budget.hpp"
 #include "certs/pem.hpp"
 #include "certs/published_cas.hpp"
@@ -75,7 +76,8 @@ http_server::http_server(const config& cfg, std::ostream& log_out)
     log_.event("connection-limit-lowered", {{"configured", cfg.limits.max_connections},
                                             {"effective", limits.max_connections},
                                             {"descriptorLimit", descriptors}});
-  state_ = std::make_shared<server_state>(routes, log_, limits);
+  router_ = std::make_shared<router>(routes);
+  state_ = std::make_shared<server_state>(*router_, log_, limits, &metrics_, &exchanges_);
   // Authorities of trust-store CAs are minted in the background, never on a request.
   minter_ = std::make_unique<certs::authority_minter>(
       lab, [this](std::shared_ptr<const certs::authority> a) { add_minted(std::move(a)); },
@@ -94,6 +96,57 @@ http_server::http_server(const config& cfg, std::ostream& log_out)
     http_ = listeners_.back()->local_endpoint();
   }
   if (listeners_.empty()) throw std::runtime_error("both listeners are off (--https and --http are empty)");
+  if (!cfg.admin.listen.empty()) start_admin_listener(lab, limits);
+}
+
+void http_server::start_admin_listener(const certs::lab_manifest& lab, const struct limits& limits) {
+  admin_sources sources;
+  sources.service = router_.get();
+  sources.counters = &metrics_;
+  sources.exchanges = &exchanges_;
+  sources.domain = lab.domain;
+  sources.gauges = [this] {
+    metrics::gauges g;
+    g.open_connections = state_->registry.size();
+    g.replay_entries = replays_->size();
+    const auto authorities = router_->current()->authorities;
+    g.authorities_ready = authorities->all().size();
+    g.authorities_pending = authorities->pending().size();
+    return g;
+  };
+  sources.reload = [this] {
+    std::string why;
+    const bool ok = reload(&why);
+    return std::pair{ok, why};
+  };
+  if (!cfg_.admin.token_file.empty()) {
+    auto data = read_file(cfg_.admin.token_file, 4096);
+    if (!data) throw std::runtime_error("cannot read the admin token file " + cfg_.admin.token_file.string());
+    std::string token(as_chars(*data));
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+    if (token.size() < 16)
+      throw std::runtime_error("the admin token in " + cfg_.admin.token_file.string() + " is shorter than 16 characters");
+    sources.token = std::move(token);
+  } else if (!is_loopback_listen_address(cfg_.admin.listen)) {
+    // Reload and the exchanges' details must not be open to the network.
+    throw std::runtime_error("the admin listener on " + cfg_.admin.listen +
+                             " is not on the loopback: it needs a token (admin.tokenFile, --admin-token-file)");
+  }
+  admin_router_ = std::make_unique<admin_router>(std::move(sources));
+  struct limits admin_limits = limits;
+  admin_limits.max_connections = std::min<std::size_t>(limits.max_connections, 64);
+  admin_state_ = std::make_shared<server_state>(*admin_router_, log_, admin_limits, &metrics_, nullptr);
+  try {
+    listeners_.push_back(std::make_shared<listener>(ioc_, resolve_endpoint(ioc_, cfg_.admin.listen), nullptr, admin_state_));
+  } catch (const boost::system::system_error& e) {
+    // The default address taken (another aikmock on this machine): the service
+    // runs without its admin listener and says so. An address asked for must bind.
+    if (!cfg_.admin.optional_bind) throw;
+    log_.event("admin-listener-unavailable", {{"address", cfg_.admin.listen}, {"reason", e.what()}});
+    admin_state_.reset();
+    return;
+  }
+  admin_ = listeners_.back()->local_endpoint();
 }
 
 http_server::~http_server() = default;
@@ -135,7 +188,7 @@ void http_server::add_minted(std::shared_ptr<const certs::authority> minted) {
   const std::string name = minted->name;
   {
     std::lock_guard lock(routes_mutex_);
-    auto current = state_->routes.current();
+    auto current = router_->current();
     auto next = std::make_shared<route_set>(*current);
     next->authorities = current->authorities->with(std::move(minted));
     // Its issuing CA is published too (AIA, CRL); if the lab cannot be read
@@ -148,41 +201,49 @@ void http_server::add_minted(std::shared_ptr<const certs::authority> minted) {
     } catch (const std::exception& e) {
       log_.event("publication-not-updated", {{"authority", name}, {"reason", e.what()}});
     }
-    state_->routes.replace(std::move(next));
+    router_->replace(std::move(next));
   }
   log_.event("authority-minted", {{"authority", name}});
   if (minter_ && minter_->outstanding() == 0) log_.event("authorities-ready", {{"authorities", authorities()->all().size()}});
 }
 
-bool http_server::reload() {
+bool http_server::reload(std::string* why) {
+  std::lock_guard one_at_a_time(reload_mutex_);
+  auto refused = [&](std::string reason) {
+    metrics_.reload(false);
+    if (why) *why = std::move(reason);
+    return false;
+  };
   try {
     auto lab = certs::load_lab_manifest(cfg_.lab);
     auto trust = load_trust(lab);
     if (!trust.errors.empty()) {
       for (const auto& e : trust.errors) log_.event("reload-refused", {{"path", e.path.string()}, {"reason", e.reason}});
-      return false;
+      return refused(trust.errors.front().path.string() + ": " + trust.errors.front().reason);
     }
     std::shared_ptr<const route_set> next;
     {
       std::lock_guard lock(routes_mutex_);
       next = build_routes(lab, trust.store, policy::resolve_policy(cfg_.policy));
-      state_->routes.replace(next);
+      router_->replace(next);
     }
     minter_->enqueue(next->authorities->pending());
     log_.event("reloaded", {{"policy", cfg_.policy},
                             {"authorities", next->authorities->all().size()},
                             {"pending", next->authorities->pending().size()}});
+    metrics_.reload(true);
     return true;
   } catch (const std::exception& e) {
     // A policy file with an error, a lab file gone: the service goes on as it was.
     log_.event("reload-refused", {{"reason", e.what()}});
-    return false;
+    return refused(e.what());
   }
 }
 
 void http_server::run() {
   if (https_) log_.event("listening", endpoint_json("https", *https_));
   if (http_) log_.event("listening", endpoint_json("http", *http_));
+  if (admin_) log_.event("listening", endpoint_json("admin", *admin_));
   for (auto& l : listeners_) l->run();
 
   std::vector<std::thread> pool;
@@ -197,9 +258,13 @@ void http_server::stop(const char* reason) {
   net::post(ioc_, [this, reason] {
     log_.event("stopping", {{"reason", reason}});
     state_->stopping = true;
-    state_->routes.set_draining(true);
+    router_->set_draining(true);
     for (auto& l : listeners_) l->stop();
     state_->registry.stop_all();
+    if (admin_state_) {
+      admin_state_->stopping = true;
+      admin_state_->registry.stop_all();
+    }
     deadline_ = std::chrono::steady_clock::now() + cfg_.limits.shutdown_grace;
     wait_for_drain();
   });
@@ -207,10 +272,14 @@ void http_server::stop(const char* reason) {
 
 // run() returns by itself once no connection is left; past the grace period
 // the connections still open are abandoned.
+std::size_t http_server::open_connections() const {
+  return state_->registry.size() + (admin_state_ ? admin_state_->registry.size() : 0);
+}
+
 void http_server::wait_for_drain() {
-  if (state_->registry.size() == 0) return;
+  if (open_connections() == 0) return;
   if (std::chrono::steady_clock::now() >= deadline_) {
-    log_.event("stop-forced", {{"connections", state_->registry.size()}});
+    log_.event("stop-forced", {{"connections", open_connections()}});
     ioc_.stop();
     return;
   }
@@ -235,6 +304,8 @@ void print_urls_to_try(const http_server& server, const config& cfg, std::ostrea
     out << "  curl --cacert " << (cfg.lab / "tls/root.pem").string() << " --resolve " << host << ":" << e->port()
         << ":" << e->address().to_string() << " 'https://" << host << ":" << e->port() << path << "'\n";
   }
+  if (auto e = server.admin_endpoint())
+    out << "  console: http://" << e->address().to_string() << ":" << e->port() << "/console  (metrics: /metrics)\n";
   out << "  authorities:";
   for (const auto& a : authorities->all()) out << " " << a->name;
   if (auto n = authorities->pending().size())

@@ -16,8 +16,11 @@
 #include "certs/authority_minter.hpp"
 #include "protocol/enrollment/replay_cache.hpp"
 #include "protocol/enrollment/state_sealer.hpp"
+#include "server/admin_router.hpp"
 #include "server/router.hpp"
 #include "server/access_log.hpp"
+#include "server/exchange_log.hpp"
+#include "server/metrics.hpp"
 #include "server/beast.hpp"
 #include "server/config.hpp"
 #include "server/server_state.hpp"
@@ -39,6 +42,7 @@ class http_server {
   // Where the listeners are bound; nullopt when that listener is off.
   std::optional<tcp::endpoint> https_endpoint() const { return https_; }
   std::optional<tcp::endpoint> http_endpoint() const { return http_; }
+  std::optional<tcp::endpoint> admin_endpoint() const { return admin_; }
 
   // Serves on the configured threads until stop() has drained everything.
   void run();
@@ -46,15 +50,18 @@ class http_server {
   void stop(const char* reason = "stop");
 
   access_log& log() { return log_; }
-  std::shared_ptr<const certs::authority_directory> authorities() const { return state_->routes.current()->authorities; }
+  std::shared_ptr<const certs::authority_directory> authorities() const { return router_->current()->authorities; }
 
-  // Reads the trust store and the policy again (SIGHUP). A broken trust file or
-  // policy is reported in the log by name and changes nothing: the service goes
-  // on with what it had. Connections and exchanges in flight are not touched.
-  bool reload();
+  // Reads the trust store and the policy again (SIGHUP, POST /admin/reload). A
+  // broken trust file or policy is reported in the log by name and changes
+  // nothing: the service goes on with what it had. Connections and exchanges in
+  // flight are not touched. `why`, when given, gets the reason of a refusal.
+  bool reload(std::string* why = nullptr);
 
  private:
   void wait_for_drain();
+  std::size_t open_connections() const;
+  void start_admin_listener(const certs::lab_manifest& lab, const struct limits& limits);
 
   config cfg_;
   access_log log_;
@@ -69,10 +76,16 @@ class http_server {
   std::shared_ptr<const protocol::enrollment::state_sealer> sealer_;
   std::shared_ptr<protocol::enrollment::replay_cache> replays_;
   std::mutex routes_mutex_;  // reloads and mints replace the routes one at a time
+  std::mutex reload_mutex_;  // one reload at a time (a signal and the admin endpoint)
+  class metrics metrics_;
+  exchange_log exchanges_;
+  std::shared_ptr<router> router_;
   std::shared_ptr<server_state> state_;
+  std::unique_ptr<admin_router> admin_router_;
+  std::shared_ptr<server_state> admin_state_;  // null without an admin listener
   std::unique_ptr<certs::authority_minter> minter_;
   std::vector<std::shared_ptr<listener>> listeners_;
-  std::optional<tcp::endpoint> https_, http_;
+  std::optional<tcp::endpoint> https_, http_, admin_;
   net::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point deadline_;
   std::atomic<bool> stop_started_{false};

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "server/beast.hpp"
+#include "server/answer_record.hpp"
 #include "server/server_state.hpp"
 
 namespace aikmock::server {
@@ -107,7 +108,7 @@ class http_session : public stoppable {
     if (ec) return derived().do_close();
 
     request_.emplace(parser_->release());
-    send(state_->routes.handle(*request_, scheme_, address_), &*request_);
+    send(state_->handler.handle(*request_, scheme_, address_), &*request_);
   }
 
   void send(routed_response routed, const request_t* request) {
@@ -127,21 +128,23 @@ class http_session : public stoppable {
       entry_.target = std::string(request->target());
     }
     entry_.policy_rule = routed.policy_rule;
-    entry_.policy_trace = std::move(routed.policy_trace);
+    for (const auto& step : routed.policy_trace) entry_.policy_trace.push_back(step.check + ": " + step.result);
     if (routed.drop) {
       entry_.status = 0;
       entry_.error = "dropped";
       entry_.detail = "the policy closed the connection without answering";
       entry_.duration = elapsed();
       state_->log.request(entry_);
+      record_answer(*state_, entry_, routed);
       return hang_up();
     }
     keep_alive_ = routed.response.keep_alive() && !stop_requested_ && !state_->stopping;
-    response_.emplace(std::move(routed.response));
-    response_->keep_alive(keep_alive_);
-    if (routed.delay.count() > 0 && !stop_requested_) {
+    const auto delay = routed.delay;
+    routed_.emplace(std::move(routed));
+    routed_->response.keep_alive(keep_alive_);
+    if (delay.count() > 0 && !stop_requested_) {
       if (!delay_timer_) delay_timer_.emplace(derived().stream().get_executor());
-      delay_timer_->expires_after(routed.delay);
+      delay_timer_->expires_after(delay);
       delay_timer_->async_wait([self = derived().shared_from_this()](beast::error_code) { self->do_write(); });
       return;
     }
@@ -150,7 +153,7 @@ class http_session : public stoppable {
 
   void do_write() {
     lowest_layer().expires_after(state_->limits.request_timeout);
-    http::async_write(derived().stream(), *response_,
+    http::async_write(derived().stream(), routed_->response,
                       beast::bind_front_handler(&http_session::on_write, derived().shared_from_this()));
   }
 
@@ -170,7 +173,8 @@ class http_session : public stoppable {
     entry_.duration = elapsed();
     if (ec) entry_.detail += (entry_.detail.empty() ? "" : "; ") + std::string("write failed: ") + ec.message();
     state_->log.request(entry_);
-    response_.reset();
+    record_answer(*state_, entry_, *routed_);
+    routed_.reset();
     request_.reset();
     if (ec || !keep_alive_) return derived().do_close();
     do_read();
@@ -192,7 +196,7 @@ class http_session : public stoppable {
   std::string scheme_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<request_t> request_;
-  std::optional<response_t> response_;
+  std::optional<routed_response> routed_;  // the answer being written, with what the metrics want of it
   std::optional<net::steady_timer> delay_timer_;
   access_entry entry_;
   bool stop_requested_ = false;

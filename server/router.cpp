@@ -76,6 +76,7 @@ routed_response make_response(const protocol::response& answer, const request_t*
   r.drop = answer.drop;
   r.policy_rule = answer.policy_rule;
   r.policy_trace = answer.policy_trace;
+  r.exchange = answer.exchange;
   r.response.version(version);
   r.response.result(static_cast<http::status>(answer.status));
   r.response.set(http::field::content_type, answer.content_type);
@@ -124,14 +125,17 @@ routed_response router::route(const request_t& req, const std::string& scheme,
                               std::string_view client_address) const {
   const auto current = routes_.load();
   const auto& authorities = current->authorities;
+  std::string route_name;
   auto respond = [&](const protocol::response& answer, const std::string& authority) {
     auto r = make_response(answer, &req, req.version(), req.keep_alive(), scheme);
     r.authority = authority;
+    r.route = route_name;
     return r;
   };
 
   auto target = parse_request_target(req.target());
   if (target && (target->path == healthz_path || target->path == readyz_path)) {
+    route_name = "health";
     if (target->path == healthz_path) return respond(json_status(200, {{"status", "ok"}}), {});
     const nlohmann::json body{{"status", draining_ ? "draining" : "ready"},
                               {"authorities", authorities->all().size()},
@@ -151,6 +155,7 @@ routed_response router::route(const request_t& req, const std::string& scheme,
 
   // What the lab's certificates point at (AIA, CRL): the same for every host.
   if (target && current->publication && protocol::publication_codec::serves(target->path)) {
+    route_name = "publication";
     const std::string uri = scheme + "://" + std::string(host_without_port(req[http::field::host])) + target->path;
     return respond(current->publication->handle(req.method_string(), target->path, uri), {});
   }
@@ -176,6 +181,7 @@ routed_response router::route(const request_t& req, const std::string& scheme,
 
   // The JSON API finds the authority from the EK on a plain host.
   if (target && istarts_with(target->path, protocol::json_api_prefix) && current->json && (authority || !label)) {
+    route_name = "json";
     std::string served_by;
     protocol::authority_source source{label ? authority.get() : nullptr, authorities};
     auto answer = current->json->handle(req.method_string(), target->path, req.body(), source,
@@ -196,6 +202,7 @@ routed_response router::route(const request_t& req, const std::string& scheme,
     return respond(protocol::error_response(error_id::route_not_found, {{"uri", uri}}), authority->name);
   }
 
+  route_name = "scep";
   const std::string operation = target->param("operation").value_or("");
   const std::string message = target->param("message").value_or("");
   const std::string host_name(host_without_port(host));

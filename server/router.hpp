@@ -35,7 +35,18 @@ struct routed_response {
   std::chrono::milliseconds delay{0};  // answer only after this long
   bool drop = false;                   // hang up without answering
   std::string policy_rule;
-  std::vector<std::string> policy_trace;
+  std::vector<policy::trace_step> policy_trace;
+  std::string route;  // health, publication, json, scep, admin; "" for a request that reached none
+  protocol::exchange_note exchange;
+};
+
+// Anything that answers requests without I/O: the service's router, the admin listener's.
+class request_handler {
+ public:
+  virtual ~request_handler() = default;
+  // Never throws. `client_address`: the peer's IP address.
+  virtual routed_response handle(const request_t& request, const std::string& scheme,
+                                 std::string_view client_address = {}) const noexcept = 0;
 };
 
 // What a request is routed to; replaced whole on a reload or when an authority
@@ -67,18 +78,19 @@ std::size_t body_limit_for(std::string_view target, std::size_t configured);
 // Seconds a client is told to wait for an authority being minted.
 inline constexpr unsigned minting_retry_after = 5;
 
-class router {
+class router final : public request_handler {
  public:
   explicit router(std::shared_ptr<const route_set> initial) : routes_(std::move(initial)) {}
 
   // Never throws. `client_address`: the peer's IP address (the rate limit's key).
   routed_response handle(const request_t& request, const std::string& scheme,
-                         std::string_view client_address = {}) const noexcept;
+                         std::string_view client_address = {}) const noexcept override;
   // Any thread: later requests use `next`.
   void replace(std::shared_ptr<const route_set> next) { routes_.store(std::move(next)); }
   std::shared_ptr<const route_set> current() const { return routes_.load(); }
   // Not ready while draining: /readyz answers 503.
   void set_draining(bool draining) { draining_ = draining; }
+  bool draining() const { return draining_; }
 
  private:
   routed_response route(const request_t& request, const std::string& scheme, std::string_view client_address) const;

@@ -42,6 +42,9 @@ bytes encode(const challenge_state& s) {
   put(w, "requester", s.requester_thumbprint, max_id);
   w.u64(static_cast<std::uint64_t>(s.expires_at));
   put(w, "use", s.use_id, max_id);
+  put(w, "machine", as_bytes(s.machine), max_machine);
+  put(w, "ekTemplate", as_bytes(s.ek_template), max_id);
+  put(w, "ekKey", as_bytes(s.ek_key), max_id);
   return std::move(w).take();
 }
 
@@ -63,7 +66,13 @@ result<challenge_state> decode_challenge_state(byte_view data) {
   auto expires = r.u64("expires");
   if (!expires) return fail(r.error());
   s.expires_at = static_cast<std::int64_t>(*expires);
-  if (!get(r, "use", max_id, s.use_id) || !r.expect_end("challenge state")) return fail(r.error());
+  bytes machine, ek_template, ek_key;
+  if (!get(r, "use", max_id, s.use_id) || !get(r, "machine", max_machine, machine) ||
+      !get(r, "ekTemplate", max_id, ek_template) || !get(r, "ekKey", max_id, ek_key) || !r.expect_end("challenge state"))
+    return fail(r.error());
+  s.machine.assign(machine.begin(), machine.end());
+  s.ek_template.assign(ek_template.begin(), ek_template.end());
+  s.ek_key.assign(ek_key.begin(), ek_key.end());
   return s;
 }
 

@@ -15,7 +15,7 @@
 namespace aikmock::protocol::enrollment {
 
 struct challenge_state {
-  static constexpr std::uint8_t current_version = 2;
+  static constexpr std::uint8_t current_version = 3;
 
   std::string authority_key_id;  // lowercase hex: only this authority may finish
   std::string transaction_id;    // the SCEP transactionID (PrintableString), or the JSON API's
@@ -27,7 +27,14 @@ struct challenge_state {
   bytes requester_thumbprint;
   std::int64_t expires_at = 0;   // Unix seconds
   bytes use_id;                  // 16 random bytes: a challenge is answered once
+  // Who round 1 came from, for round 2's log line and the lab console only
+  // (round 2 names no machine and carries no EK): never decided on.
+  std::string machine;      // at most max_machine characters of the request's client info
+  std::string ek_template;  // "H-6"
+  std::string ek_key;       // "rsa-3072"
 };
+// Machine names are at most 63 characters (a DNS label); a longer claim is cut, not refused.
+inline constexpr std::size_t max_machine = 63;
 
 bytes encode(const challenge_state& state);
 // Untrusted only in theory (it opened with our key), checked anyway.

@@ -39,7 +39,21 @@ bytes random_bytes(std::size_t n) {
 
 failure<refusal> refuse(error_id id, std::string detail) { return fail(refusal{id, std::move(detail), {}, {}, false}); }
 
-policy_record record_of(const policy::decision& d) { return {d.decided_by, d.trace, d.delay}; }
+policy_record record_of(const policy::decision& d, const policy::request_facts& facts,
+                        std::optional<device_note> device = {}) {
+  return {d.decided_by, d.trace, d.delay, std::make_shared<const policy::request_facts>(facts), std::move(device), {}};
+}
+
+device_note device_of(const policy::request_facts& facts, const certs::tpm_identity& tpm) {
+  device_note d;
+  d.machine = facts.client.machine.substr(0, max_machine);
+  d.tpm = tpm;
+  if (facts.ek) {
+    d.ek_template = facts.ek->tpl;
+    d.ek_key = facts.ek->key_type + "-" + std::to_string(facts.ek->key_bits);
+  }
+  return d;
+}
 
 // The policy's refusal as the client gets it.
 failure<refusal> refusal_of(const policy::decision& d, const request_context& request) {
@@ -97,9 +111,10 @@ certs::ek_chain_options enrollment_service::chain_options() const {
 
 outcome<void> enrollment_service::front_door(const request_context& request) const {
   auto draws = draws_for(request);
-  const auto d = policy::evaluate(*policy_, facts_of(request), *draws);
-  if (refused(d)) return {refusal_of(d, request), record_of(d)};
-  return {{}, record_of(d)};
+  const auto facts = facts_of(request);
+  const auto d = policy::evaluate(*policy_, facts, *draws);
+  if (refused(d)) return {refusal_of(d, request), record_of(d, facts)};
+  return {{}, record_of(d, facts)};
 }
 
 outcome<challenge> enrollment_service::begin(const request_context& request, const evidence& ev) const {
@@ -110,14 +125,17 @@ outcome<challenge> enrollment_service::begin(const request_context& request, con
 
   // 1. The front end: what the request is, before its evidence is read.
   const auto front = policy::evaluate(*policy_, facts, *draws);
-  if (refused(front)) return {refusal_of(front, request), record_of(front)};
-  const policy_record exchange_record{"exchange", front.trace, front.delay};
+  if (refused(front)) return {refusal_of(front, request), record_of(front, facts)};
+  policy_record exchange_record = record_of(front, facts);
+  exchange_record.rule = "exchange";
 
   // 2. The evidence: the EK...
   auto ek = assess_ek(ev, *trust_, &authority, chain_options());
   if (!ek) return {refuse(error_id::no_ek_certificate, ek.error()), exchange_record};
   facts.ek = ek->facts;
   if (ev.request_tpm) facts.client.request_tpm_matches_ek = same_tpm(*ev.request_tpm, ek->tpm);
+  exchange_record.facts = std::make_shared<const policy::request_facts>(facts);
+  exchange_record.device = device_of(facts, ek->tpm);
 
   // ...the AIK and the proof that the TPM made it...
   std::optional<tpm::tpmt_public> aik;
@@ -162,19 +180,21 @@ outcome<challenge> enrollment_service::begin(const request_context& request, con
 
   // 3. The decision, on everything the request showed.
   const auto decision = policy::evaluate(*policy_, facts, *draws);
-  if (refused(decision)) return {refusal_of(decision, request), record_of(decision)};
+  auto record = record_of(decision, facts, device_of(facts, ek->tpm));
+  if (refused(decision)) return {refusal_of(decision, request), std::move(record)};
 
   // 4. The challenge: a fresh secret that only the TPM holding this EK can
   // recover, and only for the key with this AIK's Name.
   auto name = tpm::object_name(*aik);
-  if (!name) return {refuse(error_id::firmware_needs_update, "the AIK's nameAlg is not supported"), record_of(decision)};
+  if (!name) return {refuse(error_id::firmware_needs_update, "the AIK's nameAlg is not supported"), std::move(record)};
+  record.profile = decision.profile;
   challenge_state state;
   state.secret = tpm::secret_bytes(random_bytes(secret_size));
   auto blob = tpm::make_credential(ek->ek_public, *name, state.secret.view(), decision.profile);
   if (!blob) {
     auto r = refuse(error_id::encrypt_secret_failed,
                     std::string(tpm::to_string(decision.profile)) + " credential profile: " + blob.error().reason);
-    return {std::move(r), record_of(decision)};
+    return {std::move(r), std::move(record)};
   }
 
   const auto expires = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + settings_.state_lifetime;
@@ -183,12 +203,15 @@ outcome<challenge> enrollment_service::begin(const request_context& request, con
   state.aik_public = tpm::marshal_public2b(*aik);
   state.tpm = ek->tpm;
   state.requester_thumbprint = request.requester_thumbprint;
+  state.machine = record.device->machine;
+  state.ek_template = record.device->ek_template;
+  state.ek_key = record.device->ek_key;
   state.expires_at = std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count();
   state.use_id = random_bytes(use_id_size);
   bytes plain = encode(state);
   challenge c{std::move(*blob), sealer_->seal(plain), expires, decision.profile};
   OPENSSL_cleanse(plain.data(), plain.size());
-  return {std::move(c), record_of(decision)};
+  return {std::move(c), std::move(record)};
 }
 
 std::optional<std::string> enrollment_service::authority_of_state(std::string_view token) const {
@@ -207,9 +230,10 @@ outcome<issued_certificate> enrollment_service::finish(const request_context& re
   auto draws = draws_for(request);
 
   // The front end first: a fault or a throttle here must not use the challenge up.
-  const auto decision = policy::evaluate(*policy_, facts_of(request), *draws);
-  if (refused(decision)) return {refusal_of(decision, request), record_of(decision)};
-  const auto record = record_of(decision);
+  const auto facts = facts_of(request);
+  const auto decision = policy::evaluate(*policy_, facts, *draws);
+  if (refused(decision)) return {refusal_of(decision, request), record_of(decision, facts)};
+  auto record = record_of(decision, facts);
   auto no = [&](error_id id, std::string detail) { return outcome<issued_certificate>{refuse(id, std::move(detail)), record}; };
 
   auto plain = sealer_->open(answer.state);
@@ -217,6 +241,7 @@ outcome<issued_certificate> enrollment_service::finish(const request_context& re
   auto state = decode_challenge_state(*plain);
   OPENSSL_cleanse(plain->data(), plain->size());
   if (!state) return no(error_id::challenge_state_invalid, "the state does not decode: " + state.error());
+  record.device = device_note{state->machine, state->tpm, state->ek_template, state->ek_key};  // as round 1 saw it
   if (!iequals(state->authority_key_id, authority.key_id))
     return no(error_id::challenge_state_invalid, "the state belongs to another authority");
   if (!state->requester_thumbprint.empty() && state->requester_thumbprint != request.requester_thumbprint)

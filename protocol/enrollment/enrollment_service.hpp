@@ -20,6 +20,7 @@
 
 #include "certs/aik_authority_profile.hpp"
 #include "certs/authority.hpp"
+#include "certs/ek_certificate_profile.hpp"
 #include "certs/ek_chain.hpp"
 #include "certs/trust_store.hpp"
 #include "common/bytes.hpp"
@@ -56,11 +57,24 @@ struct refusal {
   bool hang_up = false;                                           // close without answering
 };
 
+// The device an exchange is about, for the log and the lab console: from its
+// request and EK certificate in round 1, from the sealed state in round 2.
+struct device_note {
+  std::string machine;       // the request's client info; empty for clients that send none
+  certs::tpm_identity tpm;   // from the EK certificate's SAN
+  std::string ek_template;   // "H-6"
+  std::string ek_key;        // "rsa-3072"
+};
+
 // What the policy said, for the answer's timing and the log.
 struct policy_record {
   std::string rule = "default";
   std::vector<policy::trace_step> trace;
   std::chrono::milliseconds delay{0};  // answer only after this long
+  // What the decision was made on, for the log and the lab console.
+  std::shared_ptr<const policy::request_facts> facts;
+  std::optional<device_note> device;               // once its EK (or its sealed state) was read
+  std::optional<tpm::credential_profile> profile;  // the challenge's, when one was made
 };
 
 template <class T>

@@ -129,7 +129,12 @@ response scep_codec::handle(const certs::authority& a, const scep_request& reque
                                     {service_->aik_root(), a.issuing_ca.get(), a.ra_signing.get(), a.ra_encryption.get()});
     return answer("application/x-x509-ca-ra-cert-chain", std::string(as_chars(der)), door.policy);
   }
-  if (operation == "PKIOperation") return pki_operation(a, request);
+  if (operation == "PKIOperation") {
+    auto r = pki_operation(a, request);
+    // Refused before its messageType was read: counted as a request for a challenge.
+    if (r.exchange.operation.empty()) r.exchange = {"PKIOperation", 1, nullptr, std::nullopt, {}};
+    return r;
+  }
   return error_response(error_id::unsupported_operation, {{"operation", std::string(request.operation)}});
 }
 

@@ -39,3 +39,15 @@ wait_until_minted() {  # BASE_URL [curl options]
   echo "authorities not minted in time at $base: $body"
   return 1
 }
+
+# A temporary directory in $work for the script, and the server it starts
+# (its PID in $server_pid), both gone on every way out.
+use_work_dir() {
+  work=$(mktemp -d)
+  server_pid=
+  trap 'stop_server_and_clean' EXIT
+}
+stop_server_and_clean() {
+  [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}

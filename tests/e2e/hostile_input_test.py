@@ -35,7 +35,8 @@ import sys
 import tempfile
 import time
 
-sys.dont_write_bytecode = True
+sys.dont_write_bytecode = True  # the helpers imported below leave no __pycache__ in the source tree
+from e2e_checks import Checks  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "conformance"))
 
@@ -57,20 +58,6 @@ STATE_INVALID = b'{"Message":"The challenge answer cannot be matched to a challe
 REPLAYED = b'{"Message":"The challenge has already been answered."}'
 TOO_LARGE = b'{"Message":"The request body is too large."}'
 OID_DSA_WITH_SHA256 = "2.16.840.1.101.3.4.3.2"
-
-
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            print("%s: ok" % name)
-            self.passed += 1
-        else:
-            print("%s: FAILED: %s" % (name, detail))
-            self.failed += 1
-        return ok
 
 
 class Server:

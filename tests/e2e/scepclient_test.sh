@@ -8,19 +8,11 @@ aikmock=$1
 lab=$2
 expected='{"Message":"No valid TPM EK/Platform Certificate provided in the TPM identity request message"}'
 
-if ! command -v scepclient >/dev/null; then
-  # shellcheck source=tests/e2e/check_lib.sh
-  . "$(dirname "$0")/check_lib.sh"
-  skip_for_missing "scepclient (Debian package scep)"
-fi
+# shellcheck source=tests/e2e/check_lib.sh
+. "$(dirname "$0")/check_lib.sh"
+command -v scepclient >/dev/null || skip_for_missing "scepclient (Debian package scep)"
 
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+use_work_dir
 
 # Port 0: the server picks free ports and logs them.
 "$aikmock" serve --lab "$lab" --https 127.0.0.1:0 --http 127.0.0.1:0 --threads 2 >"$work/server.log" 2>&1 &

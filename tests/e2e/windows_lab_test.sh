@@ -23,13 +23,7 @@ python=/usr/bin/python3
 command -v openssl >/dev/null || skip_for_missing "openssl"
 command -v curl >/dev/null || skip_for_missing "curl"
 
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+use_work_dir
 
 # --- 1. the lab, its public URL on a free port -------------------------------------------------------------
 port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -93,6 +93,9 @@ TEST_CASE("the challenge state: every field survives, the version is checked, ho
   s.requester_thumbprint = bytes(20, 0x33);
   s.expires_at = 1'800'000'000;
   s.use_id = bytes(16, 0x44);
+  s.machine = "DESKTOP-1A2B3C4";
+  s.ek_template = "H-6";
+  s.ek_key = "rsa-3072";
   const bytes encoded = encode(s);
   CHECK(encoded[0] == challenge_state::current_version);
   auto back = decode_challenge_state(encoded);
@@ -105,6 +108,9 @@ TEST_CASE("the challenge state: every field survives, the version is checked, ho
   CHECK(back->requester_thumbprint == s.requester_thumbprint);
   CHECK(back->expires_at == s.expires_at);
   CHECK(back->use_id == s.use_id);
+  CHECK(back->machine == "DESKTOP-1A2B3C4");
+  CHECK(back->ek_template == "H-6");
+  CHECK(back->ek_key == "rsa-3072");
 
   auto other_version = encoded;
   other_version[0] = 1;

@@ -347,6 +347,6 @@ TEST_CASE("the PKCS#10's signature: Windows' bare hash is accepted; a real one m
   auto refused = send(strict, forged);
   CHECK(refused.error_key == "firmware-needs-update");
   std::string trace;
-  for (const auto& step : refused.policy_trace) trace += step + "\n";
+  for (const auto& step : refused.policy_trace) trace += step.check + ": " + step.result + "\n";
   CHECK_MESSAGE(trace.find("request-signature: failed") != std::string::npos, trace);
 }

@@ -110,6 +110,7 @@ srv::config test_config() {
   c.lab = AIKMOCK_TEST_LAB_DIR;
   c.https = "127.0.0.1:0";
   c.http = "127.0.0.1:0";
+  c.admin.listen = "127.0.0.1:0";
   c.threads = 2;
   c.limits.request_timeout = 5s;
   c.limits.idle_timeout = 10s;
@@ -143,6 +144,7 @@ class running_server {
 
   tcp::endpoint https() const { return server_.https_endpoint().value(); }
   tcp::endpoint http() const { return server_.http_endpoint().value(); }
+  tcp::endpoint admin() const { return server_.admin_endpoint().value(); }
 
   // Asks the server to stop without waiting (stop() is for any thread).
   void request_stop() { server_.stop("test"); }
@@ -1054,6 +1056,20 @@ TEST_CASE("health: /healthz always, /readyz until the server drains, on every li
   auto doc = nlohmann::json::parse(ready.body());
   CHECK(doc["status"] == "ready");
   CHECK(doc["authorities"].get<std::size_t>() >= lab().authorities.all().size());
+}
+
+TEST_CASE("admin listener: /metrics counts what the service answered; a kept-alive admin connection does not hold the stop") {
+  running_server s(test_config());
+  CHECK(http_send(s, http::verb::get, scep("GetCACaps")).result_int() == 200);
+  auto admin = connect_http(s.admin());
+  auto m = fetch(*admin, make_request(http::verb::get, "/metrics", test::host_of(s.admin())));
+  CHECK(m.result_int() == 200);
+  CHECK(m.body().find("aikmock_http_requests_total{route=\"scep\",operation=\"GetCACaps\",status=\"200\"} 1") !=
+        std::string::npos);
+  // The admin listener's own answers are counted too, under route "admin".
+  auto again = fetch(*admin, make_request(http::verb::get, "/metrics", test::host_of(s.admin())));
+  CHECK(again.body().find("route=\"admin\"") != std::string::npos);
+  CHECK(s.stop());  // within the bound, the admin connection still open
 }
 
 TEST_CASE("the exception barrier: a handler that throws (a broken lab) gets a logged 500, and the server goes on") {
