@@ -7,7 +7,6 @@
 #include "common/strings.hpp"
 #include "protocol/scep/cert_rep.hpp"
 #include "protocol/scep/challenge_messages.hpp"
-#include "protocol/scep/degenerate_pkcs7.hpp"
 #include "protocol/scep/pki_message.hpp"
 #include "protocol/wcce/identity_request.hpp"
 #include "protocol/wcce/kast.hpp"
@@ -105,7 +104,8 @@ response pki_answer(bytes der, const enrollment::policy_record& policy) {
 }
 }  // namespace
 
-scep_codec::scep_codec(std::shared_ptr<const enrollment::enrollment_service> service) : service_(std::move(service)) {}
+scep_codec::scep_codec(std::shared_ptr<const enrollment::enrollment_service> service)
+    : service_(std::move(service)), ca_answers_(service_->aik_root()) {}
 
 response scep_codec::handle(const certs::authority& a, const scep_request& request) const {
   const std::string operation = canonical_operation(request.operation);
@@ -119,15 +119,9 @@ response scep_codec::handle(const certs::authority& a, const scep_request& reque
     auto door = service_->front_door(ctx);
     if (!door.value) return refusal_response(door.value.error(), door.policy);
     if (operation == "GetCACaps") return answer("text/plain", std::string(ca_caps), door.policy);
-    if (operation == "GetCACert") {
-      // The issuing CA and both RA certificates (RFC 8894 §4.2.1.2, as certs-only PKCS#7).
-      bytes der = degenerate_pkcs7({a.issuing_ca.get(), a.ra_signing.get(), a.ra_encryption.get()});
-      return answer("application/x-x509-ca-ra-cert", std::string(as_chars(der)), door.policy);
-    }
-    // The AIK root, the issuing CA and both RA certificates, signed by the RA (what Windows asks for).
-    bytes der = signed_certificates(a.ra_signing.get(), a.ra_signing_key.get(),
-                                    {service_->aik_root(), a.issuing_ca.get(), a.ra_signing.get(), a.ra_encryption.get()});
-    return answer("application/x-x509-ca-ra-cert-chain", std::string(as_chars(der)), door.policy);
+    const auto bodies = ca_answers_.of(a);
+    if (operation == "GetCACert") return answer("application/x-x509-ca-ra-cert", bodies->ca_cert, door.policy);
+    return answer("application/x-x509-ca-ra-cert-chain", bodies->ca_cert_chain, door.policy);
   }
   if (operation == "PKIOperation") {
     auto r = pki_operation(a, request);

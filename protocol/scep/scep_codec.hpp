@@ -12,6 +12,7 @@
 #include "common/bytes.hpp"
 #include "protocol/enrollment/enrollment_service.hpp"
 #include "protocol/response.hpp"
+#include "protocol/scep/ca_answers.hpp"
 
 namespace aikmock::protocol::scep {
 
@@ -40,6 +41,7 @@ class scep_codec {
   response pki_operation(const certs::authority& authority, const scep_request& request) const;
 
   std::shared_ptr<const enrollment::enrollment_service> service_;
+  ca_answers ca_answers_;  // GetCACert and GetCACertChain, signed once per authority
 };
 
 }  // namespace aikmock::protocol::scep

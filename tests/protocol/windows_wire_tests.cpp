@@ -157,6 +157,11 @@ TEST_CASE("GetCACertChain: the root, the issuing CA and both RA certificates, si
     REQUIRE_MESSAGE(chain, chain.error().message);
     CHECK(X509_cmp(chain->ca.get(), a.issuing_ca.get()) == 0);
   }
+  // Signed once per authority, not per request: the same bytes again; another authority's differ.
+  CHECK(s.handle(a, {"GET", "GetCACertChain", "", {}, "h"}).body == s.handle(a, {"GET", "GetCACertChain", "", {}, "h"}).body);
+  const auto& other = world().authority(world().ek("H-6").authority);
+  REQUIRE(other.name != a.name);
+  CHECK(s.handle(other, {"GET", "GetCACertChain", "", {}, "h"}).body != s.handle(a, {"GET", "GetCACertChain", "", {}, "h"}).body);
 }
 
 // The lab adds what an offline chain engine needs to check revocation
